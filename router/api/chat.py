@@ -1,0 +1,104 @@
+"""POST /v1/chat/completions — one request's whole path, top to bottom (DESIGN.md, One request).
+
+ 1 authenticate   bearer key -> Caller                                  401
+ 2 validate       size limit, JSON, protocol model, message count       400 / 413
+ 3 classify       classifier.score(messages) -> Scores                  (inline: ~50 µs, less
+                                                                         than a threadpool hop)
+ 4 decide         policy.decide(...) -> Route (pure)                    403 / 404 / 503
+ 5 cache          (the cache issue adds the lookup here)
+ 6 call           first healthy target, fallback before the first byte  429 / 502 / 504
+ 7 account        metrics + decision record; headers on every answer
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response, StreamingResponse
+
+from router.accounting import account_answer, account_error, account_overhead, record_failure
+from router.deps import GatewayDep
+from router.errors import GatewayError, RequestTooLargeError, render
+from router.gateway import Gateway
+from router.metrics import Usage
+from router.policy import decide
+from router.protocol import ChatCompletionRequest, parse_chat_request
+from router.streaming import StreamRelay, usage_of
+from router.trace import Trace, request_id
+from workers.fallback import Attempt, Served, call_with_fallback
+
+router = APIRouter()
+
+REQUEST_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": ChatCompletionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+}}}}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it passes `limit` bytes (never read whole first)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise RequestTooLargeError(f"Request body is over the {limit}-byte limit.")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLargeError(f"Request body is over the {limit}-byte limit.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/v1/chat/completions", response_model=None, openapi_extra=REQUEST_SCHEMA)
+async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
+    trace = Trace(request_id(request.headers.get("x-request-id")))
+    try:
+        caller = gw.keys.authenticate(request.headers.get("authorization"))  # 1
+        trace.tenant = caller.tenant
+        raw = await read_body(request, gw.routing.limits.max_body_bytes)  # 2
+        body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
+        trace.scores = gw.classifier.score(payload["messages"])  # 3
+        route = decide(trace.scores, body.model, caller, gw.routing, gw.thresholds,  # 4
+                       gw.pool.healthy)
+        trace.routed(route)
+        served = await call_with_fallback(  # 6
+            route.targets, gw.pool, payload, bool(body.stream),
+            on_failure=lambda attempt: record_failure(gw, attempt),
+        )
+    except GatewayError as exc:
+        account_error(gw, trace, exc)
+        return render(exc, trace.headers())
+    trace.served_by(served.target.tier, served.target.model, bool(served.attempts))
+    if served.stream is not None:
+        return stream_answer(gw, trace, served, body.include_usage)
+    return json_answer(gw, trace, served)  # 7
+
+
+def json_answer(gw: Gateway, trace: Trace, served: Served) -> Response:
+    assert served.completion is not None
+    account_overhead(gw, trace, served.upstream_seconds, time.perf_counter())
+    usage = usage_of(served.completion.body) or Usage()
+    cost = account_answer(gw, trace, served, usage)
+    return Response(served.completion.raw, media_type="application/json",
+                    headers=trace.headers(cost))
+
+
+def stream_answer(gw: Gateway, trace: Trace, served: Served, include_usage: bool) -> Response:
+    assert served.stream is not None
+
+    def on_end(relay: StreamRelay) -> str | None:
+        if relay.first_chunk_at is not None:
+            gw.metrics.ttft.labels(trace.tier).observe(relay.first_chunk_at - trace.started)
+            account_overhead(gw, trace, served.upstream_seconds, relay.first_chunk_at)
+        if relay.failure is not None:
+            record_failure(gw, Attempt(served.target, relay.failure.kind, relay.failure.detail))
+        status = 200 if relay.complete else 502
+        cost = account_answer(gw, trace, served, relay.usage, status)
+        return f": tiergate-cost-usd={cost:.8f}\n\n" if relay.complete else None
+
+    relay = StreamRelay(served.stream, include_usage, on_end)
+    headers = trace.headers()
+    headers["x-tiergate-cost-usd"] = "stream-end"  # known only at the end: see the SSE comment
+    headers["cache-control"] = "no-cache"
+    headers["x-accel-buffering"] = "no"
+    return StreamingResponse(relay, media_type="text/event-stream", headers=headers)

@@ -1,0 +1,77 @@
+"""create_app(settings) -> FastAPI: lifespan, routers and error handlers. Wiring only."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from router.api import chat, health, models, route
+from router.errors import (
+    GatewayError,
+    InvalidRequestError,
+    MethodNotAllowedError,
+    NotFoundError,
+    render,
+)
+from router.gateway import build_gateway, start_workers, stop_workers
+from router.routing import Routing
+from router.settings import Settings
+
+log = logging.getLogger("tiergate")
+
+
+def create_app(settings: Settings, routing: Routing | None = None,
+               env: Mapping[str, str] | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        gateway = build_gateway(settings, env, routing)
+        app.state.gateway = gateway
+        try:
+            await start_workers(gateway)
+            await gateway.pool.start()
+            yield
+        finally:
+            await gateway.pool.close()
+            await stop_workers(gateway)
+
+    app = FastAPI(title="tiergate", version="0.1.0", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    for module in (chat, models, route, health):
+        app.include_router(module.router)
+    app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    return app
+
+
+async def _gateway_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GatewayError)
+    return render(exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+    param = ".".join(str(p) for p in first["loc"] if p != "body") or None
+    return render(InvalidRequestError(f"Invalid request: {first['msg']}", param=param))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return render(NotFoundError(f"Unknown path: {request.method} {request.url.path}"))
+    if exc.status_code == 405:
+        return render(MethodNotAllowedError(f"Method {request.method} not allowed here."))
+    return render(InvalidRequestError(str(exc.detail)))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return render(GatewayError("The gateway hit an unexpected error; it has been logged."))

