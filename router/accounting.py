@@ -32,26 +32,40 @@ def _decision(trace: Trace, status: int, usage: Usage, cost: float, seconds: flo
     if not log.isEnabledFor(logging.INFO):
         return
     s = trace.scores
-    log.info("decision", extra={"decision": {
-        "request_id": trace.request_id, "tenant": trace.tenant, "tier": trace.tier,
-        "model": trace.model, "reason": trace.reason, "cache": trace.cache, "status": status,
-        "difficulty": round(s.difficulty, 4) if s else None,
-        "sensitivity": round(s.sensitivity, 4) if s else None,
-        "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
-        "cost_usd": cost, "seconds": round(seconds, 6),
-    }})
+    log.info(
+        "decision",
+        extra={
+            "decision": {
+                "request_id": trace.request_id,
+                "tenant": trace.tenant,
+                "tier": trace.tier,
+                "model": trace.model,
+                "reason": trace.reason,
+                "cache": trace.cache,
+                "status": status,
+                "difficulty": round(s.difficulty, 4) if s else None,
+                "sensitivity": round(s.sensitivity, 4) if s else None,
+                "prompt_tokens": usage.prompt_tokens,
+                "completion_tokens": usage.completion_tokens,
+                "cost_usd": cost,
+                "seconds": round(seconds, 6),
+            }
+        },
+    )
 
 
-def account_answer(gw: Gateway, trace: Trace, served: Served, usage: Usage,
-                   status: int = 200) -> float:
+def account_answer(
+    gw: Gateway, trace: Trace, served: Served, usage: Usage, status: int = 200
+) -> float:
     """Account a finished answer (JSON or stream); returns its cost in USD."""
     m = gw.metrics
     now = time.perf_counter()
     total = now - trace.started
     for attempt in served.attempts:
         m.fallbacks.labels(attempt.target.tier, served.target.tier, attempt.kind).inc()
-    cost = m.account_tokens(trace.tier, trace.model, usage, gw.price(trace.tier),
-                            gw.frontier_price())
+    cost = m.account_tokens(
+        trace.tier, trace.model, usage, gw.price(trace.tier), gw.frontier_price()
+    )
     m.requests.labels(trace.tier, trace.model, trace.reason, str(status)).inc()
     m.duration.labels(trace.tier).observe(total)
     record_scores(gw, trace)

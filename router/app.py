@@ -26,8 +26,9 @@ from router.settings import Settings
 log = logging.getLogger("tiergate")
 
 
-def create_app(settings: Settings, routing: Routing | None = None,
-               env: Mapping[str, str] | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, routing: Routing | None = None, env: Mapping[str, str] | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gateway = build_gateway(settings, env, routing)
@@ -40,8 +41,9 @@ def create_app(settings: Settings, routing: Routing | None = None,
             await gateway.pool.close()
             await stop_workers(gateway)
 
-    app = FastAPI(title="tiergate", version="0.1.0", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="tiergate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     for module in (chat, models, route, health):
         app.include_router(module.router)
     app.add_exception_handler(GatewayError, _gateway_error)

@@ -27,14 +27,21 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--config", type=Path, help="routing YAML (default: embedded default)")
     worker.add_argument("names", nargs="*", help="upstream names (default: every worker)")
     classify = sub.add_parser("classify", help="score JSON lines from stdin")
-    classify.add_argument("--threshold", type=float, default=0.5,
-                          help="sensitivity threshold for the `sensitive` flag")
+    classify.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="sensitivity threshold for the `sensitive` flag",
+    )
     return p
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {k: getattr(args, k) for k in ("config", "host", "port")
-                 if getattr(args, k, None) is not None}
+    overrides = {
+        k: getattr(args, k)
+        for k in ("config", "host", "port")
+        if getattr(args, k, None) is not None
+    }
     return Settings(**overrides)
 
 
@@ -52,8 +59,17 @@ def serve(args: argparse.Namespace) -> int:
         return 0
     configure_logging(settings.log_level)
     app = create_app(settings, routing)
-    uvicorn.run(app, host=settings.host, port=settings.port, loop="uvloop", http="httptools",
-                ws="none", log_config=None, access_log=False, timeout_graceful_shutdown=30)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        ws="none",
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
     return 0
 
 

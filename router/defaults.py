@@ -25,12 +25,18 @@ def _frontier(settings: Settings, env: Mapping[str, str]) -> tuple[dict[str, Any
             upstream["api_key_env"] = "OPENAI_API_KEY"
         return upstream, settings.frontier_model or "gpt-4.1"
     if env.get("OPENAI_API_KEY"):
-        upstream = {"kind": "openai", "base_url": "https://api.openai.com/v1",
-                    "api_key_env": "OPENAI_API_KEY"}
+        upstream = {
+            "kind": "openai",
+            "base_url": "https://api.openai.com/v1",
+            "api_key_env": "OPENAI_API_KEY",
+        }
         return upstream, settings.frontier_model or "gpt-4.1"
     if env.get("ANTHROPIC_API_KEY"):
-        upstream = {"kind": "anthropic", "base_url": "https://api.anthropic.com/v1",
-                    "api_key_env": "ANTHROPIC_API_KEY"}
+        upstream = {
+            "kind": "anthropic",
+            "base_url": "https://api.anthropic.com/v1",
+            "api_key_env": "ANTHROPIC_API_KEY",
+        }
         return upstream, settings.frontier_model or "claude-sonnet-4-5"
     return None
 
@@ -50,6 +56,9 @@ def default_routing(settings: Settings, env: Mapping[str, str]) -> Routing:
     if frontier is not None:
         upstream, model = frontier
         doc["upstreams"]["frontier"] = upstream
-        doc["tiers"]["frontier"] = {"targets": ["frontier"], "model": model,
-                                    "price": {"input": 2.0, "output": 8.0}}
+        doc["tiers"]["frontier"] = {
+            "targets": ["frontier"],
+            "model": model,
+            "price": {"input": 2.0, "output": 8.0},
+        }
     return parse_routing(doc, "<embedded default>")

@@ -123,8 +123,16 @@ class NoHealthyUpstreamError(GatewayError):
 class RelayedError(GatewayError):
     """An upstream's own 4xx, relayed with its status and message (the client's fault)."""
 
-    def __init__(self, status: int, message: str, *, type_: str, param: str | None,
-                 code: str | None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type_: str,
+        param: str | None,
+        code: str | None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message, param=param, code=code, headers=headers)
         self.relayed_status = status
         self.relayed_type = type_

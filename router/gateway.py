@@ -62,21 +62,23 @@ def resolve_routing(settings: Settings, env: Mapping[str, str]) -> Routing:
     return default_routing(settings, env)
 
 
-def build_gateway(settings: Settings, env: Mapping[str, str] | None = None,
-                  routing: Routing | None = None) -> Gateway:
+def build_gateway(
+    settings: Settings, env: Mapping[str, str] | None = None, routing: Routing | None = None
+) -> Gateway:
     """Synchronous part of start-up: config, keys, classifier, clients (no I/O to upstreams)."""
     env = os.environ if env is None else env
     routing = routing or resolve_routing(settings, env)
     keys = KeyStore.from_pairs(settings.api_keys.get_secret_value() if settings.api_keys else None)
     if not keys.enabled:
-        log.warning("CLIENT AUTH IS OFF: no TIERGATE_API_KEYS or keys file; every caller is "
-                    "tenant 'default'")
+        log.warning(
+            "CLIENT AUTH IS OFF: no TIERGATE_API_KEYS or keys file; every caller is "
+            "tenant 'default'"
+        )
     metrics = Metrics()
     pool = UpstreamPool.from_routing(
         routing, env, on_health=lambda n, ok: metrics.upstream_healthy.labels(n).set(int(ok))
     )
-    gateway = Gateway(settings, routing, Classifier.load(), keys, pool, metrics,
-                      routing.thresholds)
+    gateway = Gateway(settings, routing, Classifier.load(), keys, pool, metrics, routing.thresholds)
     gateway.set_thresholds(routing.thresholds)
     return gateway
 

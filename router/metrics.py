@@ -28,44 +28,86 @@ class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter("tiergate_requests_total", "Chat completion requests answered",
-                                ["tier", "model", "reason", "status"], registry=r)
-        self.duration = Histogram("tiergate_request_duration_seconds",
-                                  "Request duration, to the last byte", ["tier"],
-                                  buckets=LATENCY_BUCKETS, registry=r)
-        self.ttft = Histogram("tiergate_time_to_first_token_seconds",
-                              "Time to the first streamed chunk", ["tier"],
-                              buckets=LATENCY_BUCKETS, registry=r)
-        self.overhead = Histogram("tiergate_overhead_seconds",
-                                  "Time spent in the gateway itself (total minus upstream wait)",
-                                  buckets=OVERHEAD_BUCKETS, registry=r)
-        self.tokens = Counter("tiergate_tokens_total", "Tokens by tier, model and kind",
-                              ["tier", "model", "kind"], registry=r)
-        self.cost = Counter("tiergate_cost_usd_total", "What the traffic cost, in USD",
-                            ["tier", "model"], registry=r)
-        self.counterfactual = Counter("tiergate_counterfactual_cost_usd_total",
-                                      "What the same tokens would have cost on the frontier",
-                                      registry=r)
-        self.saved = Counter("tiergate_saved_usd_total", "USD avoided versus all-frontier",
-                             ["reason"], registry=r)
-        self.cache = Counter("tiergate_cache_requests_total", "Cache lookups by result",
-                             ["result"], registry=r)
-        self.difficulty = Histogram("tiergate_difficulty_score", "Difficulty scores",
-                                    buckets=SCORE_BUCKETS, registry=r)
-        self.sensitivity = Histogram("tiergate_sensitivity_score", "Sensitivity scores",
-                                     buckets=SCORE_BUCKETS, registry=r)
-        self.fallbacks = Counter("tiergate_fallbacks_total", "Moves to another target",
-                                 ["from_tier", "to_tier", "cause"], registry=r)
-        self.upstream_errors = Counter("tiergate_upstream_errors_total", "Failed upstream calls",
-                                       ["upstream", "kind"], registry=r)
-        self.threshold = Gauge("tiergate_threshold", "Routing thresholds in force", ["name"],
-                               registry=r)
-        self.upstream_healthy = Gauge("tiergate_upstream_healthy",
-                                      "1 if the upstream answers its health probe", ["upstream"],
-                                      registry=r)
+        self.requests = Counter(
+            "tiergate_requests_total",
+            "Chat completion requests answered",
+            ["tier", "model", "reason", "status"],
+            registry=r,
+        )
+        self.duration = Histogram(
+            "tiergate_request_duration_seconds",
+            "Request duration, to the last byte",
+            ["tier"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.ttft = Histogram(
+            "tiergate_time_to_first_token_seconds",
+            "Time to the first streamed chunk",
+            ["tier"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.overhead = Histogram(
+            "tiergate_overhead_seconds",
+            "Time spent in the gateway itself (total minus upstream wait)",
+            buckets=OVERHEAD_BUCKETS,
+            registry=r,
+        )
+        self.tokens = Counter(
+            "tiergate_tokens_total",
+            "Tokens by tier, model and kind",
+            ["tier", "model", "kind"],
+            registry=r,
+        )
+        self.cost = Counter(
+            "tiergate_cost_usd_total",
+            "What the traffic cost, in USD",
+            ["tier", "model"],
+            registry=r,
+        )
+        self.counterfactual = Counter(
+            "tiergate_counterfactual_cost_usd_total",
+            "What the same tokens would have cost on the frontier",
+            registry=r,
+        )
+        self.saved = Counter(
+            "tiergate_saved_usd_total", "USD avoided versus all-frontier", ["reason"], registry=r
+        )
+        self.cache = Counter(
+            "tiergate_cache_requests_total", "Cache lookups by result", ["result"], registry=r
+        )
+        self.difficulty = Histogram(
+            "tiergate_difficulty_score", "Difficulty scores", buckets=SCORE_BUCKETS, registry=r
+        )
+        self.sensitivity = Histogram(
+            "tiergate_sensitivity_score", "Sensitivity scores", buckets=SCORE_BUCKETS, registry=r
+        )
+        self.fallbacks = Counter(
+            "tiergate_fallbacks_total",
+            "Moves to another target",
+            ["from_tier", "to_tier", "cause"],
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "tiergate_upstream_errors_total",
+            "Failed upstream calls",
+            ["upstream", "kind"],
+            registry=r,
+        )
+        self.threshold = Gauge(
+            "tiergate_threshold", "Routing thresholds in force", ["name"], registry=r
+        )
+        self.upstream_healthy = Gauge(
+            "tiergate_upstream_healthy",
+            "1 if the upstream answers its health probe",
+            ["upstream"],
+            registry=r,
+        )
 
-    def account_tokens(self, tier: str, model: str, usage: Usage, price: Price,
-                       frontier_price: Price) -> float:
+    def account_tokens(
+        self, tier: str, model: str, usage: Usage, price: Price, frontier_price: Price
+    ) -> float:
         """Count tokens, cost, counterfactual frontier cost and savings; returns the cost."""
         p, c = usage.prompt_tokens, usage.completion_tokens
         if p:

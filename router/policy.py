@@ -50,7 +50,7 @@ def requested_tier(model: str, routing: Routing) -> TierName | None:
     if model in ("auto", routing.default_model):
         return None
     if model in TIER_NAMES:
-        return model  # type: ignore[return-value]
+        return model
     tier = routing.tier_of_model(model)
     if tier is None:
         known = ", ".join(["auto", *routing.tiers, *(t.model for t in routing.tiers.values())])
@@ -72,7 +72,10 @@ def targets_of(tier: TierName, routing: Routing, healthy: Set[str]) -> tuple[Tar
 
 
 def _first_choice(
-    scores: Scores, forced: TierName | None, caller: Caller, routing: Routing,
+    scores: Scores,
+    forced: TierName | None,
+    caller: Caller,
+    routing: Routing,
     thresholds: Thresholds,
 ) -> tuple[TierName, str]:
     if forced is not None:
@@ -105,7 +108,8 @@ def decide(
             raise PermissionDeniedError(
                 "This request contains sensitive data (" + ", ".join(kinds) + ") and may not "
                 "be sent to the frontier tier; use model 'auto' or 'local'.",
-                param="model", code="sensitive_data",
+                param="model",
+                code="sensitive_data",
             )
         local = targets_of("local", routing, healthy)
         if not local:

@@ -77,6 +77,7 @@ def parse_chat_request(
     if len(request.messages) > max_messages:
         raise InvalidRequestError(
             f"Too many messages: {len(request.messages)} (limit {max_messages})",
-            param="messages", code="too_many_messages",
+            param="messages",
+            code="too_many_messages",
         )
     return request, data

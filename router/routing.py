@@ -117,7 +117,7 @@ class Routing(Strict):
     def tier_of_model(self, name: str) -> TierName | None:
         """The tier a tier name or configured model name forces, or None."""
         if name in self.tiers:
-            return name  # type: ignore[return-value]
+            return name
         for tier_name, tier in self.tiers.items():
             if name == tier.model or name in tier.aliases:
                 return tier_name

@@ -6,6 +6,11 @@ is passed on only if the client asked with `stream_options.include_usage`. A fai
 `data: {"error": ...}` chunk followed by `data: [DONE]`, the way vLLM does. A stream's cost is
 known only at its end: it follows `[DONE]` as an SSE comment (`: tiergate-cost-usd=...`), which
 SSE clients ignore.
+
+Some servers (llama.cpp's) ignore `include_usage`. When a stream ends without usage, the relay
+estimates it — completion tokens = content chunks (these servers send one token per chunk),
+prompt tokens = request bytes / 4 — and, if the client asked for usage, sends it as the usage
+chunk marked `"tiergate": {"usage_estimated": true}`.
 """
 
 from __future__ import annotations
@@ -43,11 +48,20 @@ class StreamRelay:
     """Iterate to get the client's SSE bytes; afterwards read `usage`, `failure`, `complete`,
     and `first_chunk_at` (perf_counter of the first byte sent)."""
 
-    def __init__(self, stream: ChunkStream, include_usage: bool,
-                 on_end: Callable[[StreamRelay], str | None]) -> None:
+    def __init__(
+        self,
+        stream: ChunkStream,
+        include_usage: bool,
+        prompt_bytes: int,
+        on_end: Callable[[StreamRelay], str | None],
+    ) -> None:
         self.stream = stream
         self.include_usage = include_usage
-        self.usage = Usage()
+        self.usage: Usage | None = None
+        self.usage_estimated = False
+        self._prompt_bytes = prompt_bytes
+        self._content_chunks = 0
+        self._last = b""
         self.failure: UpstreamFailure | None = None
         self.complete = False
         self.first_chunk_at: float | None = None
@@ -55,6 +69,9 @@ class StreamRelay:
 
     def _pass_on(self, data: bytes) -> bool:
         """Record usage; False for a usage-only chunk the client did not ask for."""
+        self._last = data
+        if b'"content"' in data:
+            self._content_chunks += 1
         if b'"usage"' not in data:
             return True
         try:
@@ -67,6 +84,28 @@ class StreamRelay:
         self.usage = usage
         return self.include_usage or bool(obj.get("choices"))
 
+    def _estimated_usage_chunk(self) -> bytes | None:
+        """Estimate usage the upstream did not send; the chunk to send if the client asked."""
+        self.usage_estimated = True
+        self.usage = Usage(self._prompt_bytes // 4, self._content_chunks)
+        if not self.include_usage:
+            return None
+        try:
+            last = orjson.loads(self._last)
+        except orjson.JSONDecodeError:
+            last = {}
+        p, c = self.usage.prompt_tokens, self.usage.completion_tokens
+        chunk = {
+            "id": last.get("id"),
+            "object": "chat.completion.chunk",
+            "created": last.get("created"),
+            "model": last.get("model"),
+            "choices": [],
+            "usage": {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c},
+            "tiergate": {"usage_estimated": True},
+        }
+        return sse(orjson.dumps(chunk))
+
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
             async for data in self.stream:
@@ -74,11 +113,14 @@ class StreamRelay:
                     if self.first_chunk_at is None:
                         self.first_chunk_at = time.perf_counter()
                     yield sse(data)
+            if self.usage is None and (extra := self._estimated_usage_chunk()):
+                yield extra
             self.complete = True
         except UpstreamFailure as failure:
             self.failure = failure
-            yield error_event(f"The upstream stream failed: {failure.kind}.",
-                              code="upstream_stream_error")
+            yield error_event(
+                f"The upstream stream failed: {failure.kind}.", code="upstream_stream_error"
+            )
         finally:
             self.stream.close()
             trailer = self._on_end(self)

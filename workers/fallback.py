@@ -45,8 +45,10 @@ def upstream_payload(payload: Mapping[str, Any], target: Target, stream: bool) -
     body["model"] = target.model
     if stream:
         options = body.get("stream_options")
-        body["stream_options"] = {**(options if isinstance(options, dict) else {}),
-                                  "include_usage": True}
+        body["stream_options"] = {
+            **(options if isinstance(options, dict) else {}),
+            "include_usage": True,
+        }
     return body
 
 
@@ -54,8 +56,9 @@ def exhausted(attempts: list[Attempt]) -> GatewayError:
     causes = "; ".join(f"{a.target.upstream}: {a.kind}" for a in attempts)
     kinds = {a.kind for a in attempts}
     if kinds == {"status_429"}:
-        return RateLimitError(f"Every upstream is rate limited ({causes}).",
-                              headers={"Retry-After": "1"})
+        return RateLimitError(
+            f"Every upstream is rate limited ({causes}).", headers={"Retry-After": "1"}
+        )
     if kinds == {"timeout"}:
         return UpstreamTimeoutError(f"Every upstream timed out ({causes}).")
     return UpstreamError(f"Every upstream failed ({causes}).")
@@ -78,11 +81,19 @@ async def call_with_fallback(
         try:
             if stream:
                 opened = await client.open_stream(body)
-                return Served(target, stream=opened, attempts=attempts,
-                              upstream_seconds=waited + time.perf_counter() - started)
+                return Served(
+                    target,
+                    stream=opened,
+                    attempts=attempts,
+                    upstream_seconds=waited + time.perf_counter() - started,
+                )
             done = await client.complete(body)
-            return Served(target, completion=done, attempts=attempts,
-                          upstream_seconds=waited + time.perf_counter() - started)
+            return Served(
+                target,
+                completion=done,
+                attempts=attempts,
+                upstream_seconds=waited + time.perf_counter() - started,
+            )
         except UpstreamFailure as failure:  # recorded; the next target is tried
             waited += time.perf_counter() - started
             attempt = Attempt(target, failure.kind, failure.detail)

@@ -50,16 +50,23 @@ def make_client(name: str, spec: Upstream, env: Mapping[str, str]) -> UpstreamCl
 
 
 class UpstreamPool:
-    def __init__(self, clients: Mapping[str, UpstreamClient],
-                 on_health: Callable[[str, bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        clients: Mapping[str, UpstreamClient],
+        on_health: Callable[[str, bool], None] | None = None,
+    ) -> None:
         self.clients = dict(clients)
         self.healthy: set[str] = set(self.clients)  # optimistic until the first probe answers
         self._on_health = on_health
         self._tasks: list[asyncio.Task[None]] = []
 
     @classmethod
-    def from_routing(cls, routing: Routing, env: Mapping[str, str],
-                     on_health: Callable[[str, bool], None] | None = None) -> UpstreamPool:
+    def from_routing(
+        cls,
+        routing: Routing,
+        env: Mapping[str, str],
+        on_health: Callable[[str, bool], None] | None = None,
+    ) -> UpstreamPool:
         clients = {name: make_client(name, spec, env) for name, spec in routing.upstreams.items()}
         return cls(clients, on_health)
 

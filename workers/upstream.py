@@ -29,8 +29,14 @@ class UpstreamFailure(Exception):
     """A failure that allows trying the next target. `kind` labels metrics:
     connect | timeout | status_5xx | status_429 | malformed | stream_broken."""
 
-    def __init__(self, upstream: str, kind: str, detail: str, status: int | None = None,
-                 retry_after: str | None = None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        kind: str,
+        detail: str,
+        status: int | None = None,
+        retry_after: str | None = None,
+    ) -> None:
         super().__init__(f"{upstream}: {kind}: {detail}")
         self.upstream = upstream
         self.kind = kind
@@ -50,8 +56,14 @@ class ChunkStream:
     Iterating yields each event's `data` payload as bytes, the first one included; `[DONE]` is
     consumed, not yielded. `complete` turns True once `[DONE]` was seen."""
 
-    def __init__(self, upstream: str, response: aiohttp.ClientResponse,
-                 events: AsyncIterator[bytes], first: bytes | None, idle_timeout: float) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        response: aiohttp.ClientResponse,
+        events: AsyncIterator[bytes],
+        first: bytes | None,
+        idle_timeout: float,
+    ) -> None:
         self.upstream = upstream
         self._response = response
         self._events = events
@@ -69,11 +81,13 @@ class ChunkStream:
                     async with asyncio.timeout(self._idle):
                         data = await anext(self._events)
                 except StopAsyncIteration:
-                    raise UpstreamFailure(self.upstream, "stream_broken",
-                                          "stream ended without [DONE]") from None
+                    raise UpstreamFailure(
+                        self.upstream, "stream_broken", "stream ended without [DONE]"
+                    ) from None
                 except TimeoutError:
-                    raise UpstreamFailure(self.upstream, "timeout",
-                                          f"no chunk for {self._idle:g}s") from None
+                    raise UpstreamFailure(
+                        self.upstream, "timeout", f"no chunk for {self._idle:g}s"
+                    ) from None
                 except (aiohttp.ClientError, ConnectionError) as exc:
                     raise UpstreamFailure(self.upstream, "stream_broken", str(exc)) from None
                 if data == b"[DONE]":
@@ -101,10 +115,12 @@ def relayed_error(status: int, raw: bytes, headers: Mapping[str, str]) -> Relaye
     code = err.get("code")
     keep = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
     return RelayedError(
-        status, str(err.get("message") or f"upstream returned HTTP {status}"),
+        status,
+        str(err.get("message") or f"upstream returned HTTP {status}"),
         type_=str(err.get("type") or "invalid_request_error"),
         param=err.get("param") if isinstance(err.get("param"), str) else None,
-        code=code if isinstance(code, str) else None, headers=keep,
+        code=code if isinstance(code, str) else None,
+        headers=keep,
     )
 
 
@@ -125,8 +141,9 @@ class OpenAIUpstream:
         if self._session is None:  # created lazily: a ClientSession needs a running loop
             t = self.spec.timeouts
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self.spec.max_connections,
-                                               keepalive_timeout=30),
+                connector=aiohttp.TCPConnector(
+                    limit=self.spec.max_connections, keepalive_timeout=30
+                ),
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
                 json_serialize=lambda o: orjson.dumps(o).decode(),
                 auto_decompress=True,
@@ -146,9 +163,10 @@ class OpenAIUpstream:
 
     async def probe(self) -> bool:
         try:
-            async with asyncio.timeout(self.spec.timeouts.connect + 3), self.session.get(
-                self.health_url(), headers=self._headers
-            ) as resp:
+            async with (
+                asyncio.timeout(self.spec.timeouts.connect + 3),
+                self.session.get(self.health_url(), headers=self._headers) as resp,
+            ):
                 await resp.read()
                 return resp.status == 200
         except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError):
@@ -157,8 +175,9 @@ class OpenAIUpstream:
     async def _post(self, payload: Mapping[str, Any]) -> aiohttp.ClientResponse:
         """POST and wait for the status line; 5xx/429 -> UpstreamFailure, 4xx -> RelayedError."""
         try:
-            resp = await self.session.post(self._url, data=orjson.dumps(payload),
-                                           headers=self._headers)
+            resp = await self.session.post(
+                self._url, data=orjson.dumps(payload), headers=self._headers
+            )
         except aiohttp.ClientConnectorError as exc:
             raise UpstreamFailure(self.name, "connect", str(exc)) from None
         except (aiohttp.ClientError, ConnectionError, OSError) as exc:
@@ -169,8 +188,13 @@ class OpenAIUpstream:
             raw = await resp.read()
         if resp.status == 429 or resp.status >= 500:
             kind = "status_429" if resp.status == 429 else "status_5xx"
-            raise UpstreamFailure(self.name, kind, raw[:300].decode(errors="replace"),
-                                  status=resp.status, retry_after=resp.headers.get("Retry-After"))
+            raise UpstreamFailure(
+                self.name,
+                kind,
+                raw[:300].decode(errors="replace"),
+                status=resp.status,
+                retry_after=resp.headers.get("Retry-After"),
+            )
         raise relayed_error(resp.status, raw, resp.headers)
 
     async def complete(self, payload: Mapping[str, Any]) -> Completion:
@@ -225,5 +249,6 @@ class OpenAIUpstream:
             except orjson.JSONDecodeError:
                 resp.close()
                 raise UpstreamFailure(self.name, "malformed", "first chunk is not JSON") from None
-        return ChunkStream(self.name, resp, events, None if first == b"[DONE]" else first,
-                           t.first_byte)
+        return ChunkStream(
+            self.name, resp, events, None if first == b"[DONE]" else first, t.first_byte
+        )

@@ -1,13 +1,13 @@
 """POST /v1/chat/completions — one request's whole path, top to bottom (DESIGN.md, One request).
 
- 1 authenticate   bearer key -> Caller                                  401
- 2 validate       size limit, JSON, protocol model, message count       400 / 413
- 3 classify       classifier.score(messages) -> Scores                  (inline: ~50 µs, less
-                                                                         than a threadpool hop)
- 4 decide         policy.decide(...) -> Route (pure)                    403 / 404 / 503
- 5 cache          (the cache issue adds the lookup here)
- 6 call           first healthy target, fallback before the first byte  429 / 502 / 504
- 7 account        metrics + decision record; headers on every answer
+1 authenticate   bearer key -> Caller                                  401
+2 validate       size limit, JSON, protocol model, message count       400 / 413
+3 classify       classifier.score(messages) -> Scores                  (inline: ~50 µs, less
+                                                                        than a threadpool hop)
+4 decide         policy.decide(...) -> Route (pure)                    403 / 404 / 503
+5 cache          (the cache issue adds the lookup here)
+6 call           first healthy target, fallback before the first byte  429 / 502 / 504
+7 account        metrics + decision record; headers on every answer
 """
 
 from __future__ import annotations
@@ -30,9 +30,18 @@ from workers.fallback import Attempt, Served, call_with_fallback
 
 router = APIRouter()
 
-REQUEST_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {
-    "schema": ChatCompletionRequest.model_json_schema(ref_template="#/components/schemas/{model}")
-}}}}
+REQUEST_SCHEMA = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": ChatCompletionRequest.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            }
+        },
+    }
+}
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -58,11 +67,20 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
         raw = await read_body(request, gw.routing.limits.max_body_bytes)  # 2
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
         trace.scores = gw.classifier.score(payload["messages"])  # 3
-        route = decide(trace.scores, body.model, caller, gw.routing, gw.thresholds,  # 4
-                       gw.pool.healthy)
+        route = decide(
+            trace.scores,
+            body.model,
+            caller,
+            gw.routing,
+            gw.thresholds,  # 4
+            gw.pool.healthy,
+        )
         trace.routed(route)
         served = await call_with_fallback(  # 6
-            route.targets, gw.pool, payload, bool(body.stream),
+            route.targets,
+            gw.pool,
+            payload,
+            bool(body.stream),
             on_failure=lambda attempt: record_failure(gw, attempt),
         )
     except GatewayError as exc:
@@ -70,7 +88,7 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
         return render(exc, trace.headers())
     trace.served_by(served.target.tier, served.target.model, bool(served.attempts))
     if served.stream is not None:
-        return stream_answer(gw, trace, served, body.include_usage)
+        return stream_answer(gw, trace, served, body.include_usage, len(raw))
     return json_answer(gw, trace, served)  # 7
 
 
@@ -79,11 +97,14 @@ def json_answer(gw: Gateway, trace: Trace, served: Served) -> Response:
     account_overhead(gw, trace, served.upstream_seconds, time.perf_counter())
     usage = usage_of(served.completion.body) or Usage()
     cost = account_answer(gw, trace, served, usage)
-    return Response(served.completion.raw, media_type="application/json",
-                    headers=trace.headers(cost))
+    return Response(
+        served.completion.raw, media_type="application/json", headers=trace.headers(cost)
+    )
 
 
-def stream_answer(gw: Gateway, trace: Trace, served: Served, include_usage: bool) -> Response:
+def stream_answer(
+    gw: Gateway, trace: Trace, served: Served, include_usage: bool, prompt_bytes: int
+) -> Response:
     assert served.stream is not None
 
     def on_end(relay: StreamRelay) -> str | None:
@@ -93,10 +114,10 @@ def stream_answer(gw: Gateway, trace: Trace, served: Served, include_usage: bool
         if relay.failure is not None:
             record_failure(gw, Attempt(served.target, relay.failure.kind, relay.failure.detail))
         status = 200 if relay.complete else 502
-        cost = account_answer(gw, trace, served, relay.usage, status)
+        cost = account_answer(gw, trace, served, relay.usage or Usage(), status)
         return f": tiergate-cost-usd={cost:.8f}\n\n" if relay.complete else None
 
-    relay = StreamRelay(served.stream, include_usage, on_end)
+    relay = StreamRelay(served.stream, include_usage, prompt_bytes, on_end)
     headers = trace.headers()
     headers["x-tiergate-cost-usd"] = "stream-end"  # known only at the end: see the SSE comment
     headers["cache-control"] = "no-cache"

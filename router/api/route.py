@@ -36,13 +36,16 @@ async def dry_run(request: Request, gw: GatewayDep) -> Response | dict[str, obje
         "model": route.model,
         "reason": route.reason,
         "sensitive": route.sensitive,
-        "targets": [{"upstream": t.upstream, "tier": t.tier, "model": t.model}
-                    for t in route.targets],
+        "targets": [
+            {"upstream": t.upstream, "tier": t.tier, "model": t.model} for t in route.targets
+        ],
         "scores": {
             "difficulty": scores.difficulty,
             "sensitivity": scores.sensitivity,
-            "entities": [{"type": e.type, "start": e.start, "end": e.end, "message": e.message}
-                         for e in scores.entities],
+            "entities": [
+                {"type": e.type, "start": e.start, "end": e.end, "message": e.message}
+                for e in scores.entities
+            ],
         },
         "thresholds": gw.thresholds.model_dump(),
     }

@@ -36,8 +36,9 @@ from router.errors import (
         (GatewayError("x"), 500, "server_error", None),
     ],
 )
-def test_render_shape_and_status(exc: GatewayError, status: int, type_: str,
-                                 code: str | None) -> None:
+def test_render_shape_and_status(
+    exc: GatewayError, status: int, type_: str, code: str | None
+) -> None:
     response = render(exc)
     assert response.status_code == status
     body = orjson.loads(response.body)
@@ -48,13 +49,18 @@ def test_instance_code_and_param_override_and_headers_pass() -> None:
     exc = RateLimitError("slow down", param="model", code="tpm", headers={"Retry-After": "3"})
     response = render(exc, {"x-request-id": "r1"})
     assert orjson.loads(response.body)["error"] == {
-        "message": "slow down", "type": "rate_limit_error", "param": "model", "code": "tpm"}
+        "message": "slow down",
+        "type": "rate_limit_error",
+        "param": "model",
+        "code": "tpm",
+    }
     assert response.headers["retry-after"] == "3" and response.headers["x-request-id"] == "r1"
 
 
 def test_relayed_error_keeps_upstream_status_and_type() -> None:
-    exc = RelayedError(422, "bad temperature", type_="BadRequestError", param="temperature",
-                       code=None)
+    exc = RelayedError(
+        422, "bad temperature", type_="BadRequestError", param="temperature", code=None
+    )
     response = render(exc)
     assert response.status_code == 422
     assert orjson.loads(response.body)["error"]["type"] == "BadRequestError"

@@ -10,22 +10,26 @@ from router.errors import ModelNotFoundError, NoHealthyUpstreamError, Permission
 from router.policy import Route, decide
 from router.routing import Routing, Thresholds, parse_routing
 
-ROUTING = parse_routing({
-    "upstreams": {
-        "local-a": {"kind": "llamacpp", "base_url": "http://127.0.0.1:1/v1"},
-        "local-b": {"kind": "vllm", "base_url": "http://127.0.0.1:2/v1", "model": "served-b"},
-        "hosted": {"kind": "openai", "base_url": "http://127.0.0.1:3/v1"},
-    },
-    "tiers": {
-        "local": {"targets": ["local-a", "local-b"], "model": "small", "aliases": ["tiny"]},
-        "frontier": {"targets": ["hosted"], "model": "big"},
-    },
-    "thresholds": {"difficulty": 0.5, "sensitivity": 0.5},
-})
-NO_FRONTIER = parse_routing({
-    "upstreams": {"local-a": {"kind": "llamacpp", "base_url": "http://127.0.0.1:1/v1"}},
-    "tiers": {"local": {"targets": ["local-a"], "model": "small"}},
-})
+ROUTING = parse_routing(
+    {
+        "upstreams": {
+            "local-a": {"kind": "llamacpp", "base_url": "http://127.0.0.1:1/v1"},
+            "local-b": {"kind": "vllm", "base_url": "http://127.0.0.1:2/v1", "model": "served-b"},
+            "hosted": {"kind": "openai", "base_url": "http://127.0.0.1:3/v1"},
+        },
+        "tiers": {
+            "local": {"targets": ["local-a", "local-b"], "model": "small", "aliases": ["tiny"]},
+            "frontier": {"targets": ["hosted"], "model": "big"},
+        },
+        "thresholds": {"difficulty": 0.5, "sensitivity": 0.5},
+    }
+)
+NO_FRONTIER = parse_routing(
+    {
+        "upstreams": {"local-a": {"kind": "llamacpp", "base_url": "http://127.0.0.1:1/v1"}},
+        "tiers": {"local": {"targets": ["local-a"], "model": "small"}},
+    }
+)
 ALL = frozenset({"local-a", "local-b", "hosted"})
 TH = Thresholds(difficulty=0.5, sensitivity=0.5)
 EASY = Scores(difficulty=0.1, sensitivity=0.0)
@@ -34,8 +38,13 @@ SENSITIVE = Scores(difficulty=0.9, sensitivity=0.7)
 CARD = Scores(difficulty=0.1, sensitivity=0.1, entities=(Entity("CREDIT_CARD", 0, 16, 0),))
 
 
-def route(scores: Scores, model: str = "auto", healthy: frozenset[str] = ALL,
-          caller: Caller = ANONYMOUS, routing: Routing = ROUTING) -> Route:
+def route(
+    scores: Scores,
+    model: str = "auto",
+    healthy: frozenset[str] = ALL,
+    caller: Caller = ANONYMOUS,
+    routing: Routing = ROUTING,
+) -> Route:
     return decide(scores, model, caller, routing, TH, healthy)
 
 
@@ -67,8 +76,9 @@ def upstreams(r: Route) -> list[str]:
         (EASY, "auto", frozenset({"local-b", "hosted"}), "local", "easy", ["local-b", "hosted"]),
     ],
 )
-def test_decision_table(scores: Scores, model: str, healthy: frozenset[str], tier: str,
-                        reason: str, targets: list[str]) -> None:
+def test_decision_table(
+    scores: Scores, model: str, healthy: frozenset[str], tier: str, reason: str, targets: list[str]
+) -> None:
     r = route(scores, model, healthy)
     assert (r.tier, r.reason, upstreams(r)) == (tier, reason, targets)
 

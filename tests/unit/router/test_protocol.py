@@ -15,14 +15,26 @@ RECORDED = {
     "messages": [
         {"role": "system", "content": "You are terse."},
         {"role": "user", "content": [{"type": "text", "text": "Weather in Paris?"}]},
-        {"role": "assistant", "content": None, "tool_calls": [{
-            "id": "call_1", "type": "function",
-            "function": {"name": "get_weather", "arguments": "{\"city\":\"Paris\"}"}}]},
-        {"role": "tool", "tool_call_id": "call_1", "content": "{\"temp\": 21}"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "call_1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"city":"Paris"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "call_1", "content": '{"temp": 21}'},
     ],
     "model": "auto",
-    "tools": [{"type": "function", "function": {
-        "name": "get_weather", "parameters": {"type": "object", "properties": {}}}}],
+    "tools": [
+        {
+            "type": "function",
+            "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+        }
+    ],
     "tool_choice": "auto",
     "response_format": {"type": "json_object"},
     "seed": 7,
@@ -53,18 +65,39 @@ def test_recorded_request_round_trips_unchanged() -> None:
         (orjson.dumps({"model": "auto"}), "messages", "required"),
         (orjson.dumps({"model": "auto", "messages": []}), "messages", "at least 1"),
         (orjson.dumps({"messages": [{"role": "user", "content": "hi"}]}), "model", "required"),
-        (orjson.dumps({"model": 5, "messages": [{"role": "user", "content": "x"}]}), "model",
-         "string"),
-        (orjson.dumps({"model": "auto", "messages": [{"role": "wizard", "content": "x"}]}),
-         "messages.0.role", "Input should be"),
-        (orjson.dumps({"model": "auto", "messages": [{"role": "user", "content": "x"}],
-                       "temperature": 9}), "temperature", "less than or equal"),
-        (orjson.dumps({"model": "auto", "messages": [{"role": "user", "content": "x"}],
-                       "stream": "yes please"}), "stream", "boolean"),
+        (
+            orjson.dumps({"model": 5, "messages": [{"role": "user", "content": "x"}]}),
+            "model",
+            "string",
+        ),
+        (
+            orjson.dumps({"model": "auto", "messages": [{"role": "wizard", "content": "x"}]}),
+            "messages.0.role",
+            "Input should be",
+        ),
+        (
+            orjson.dumps(
+                {"model": "auto", "messages": [{"role": "user", "content": "x"}], "temperature": 9}
+            ),
+            "temperature",
+            "less than or equal",
+        ),
+        (
+            orjson.dumps(
+                {
+                    "model": "auto",
+                    "messages": [{"role": "user", "content": "x"}],
+                    "stream": "yes please",
+                }
+            ),
+            "stream",
+            "boolean",
+        ),
     ],
 )
-def test_invalid_requests_are_400_with_the_field(body: bytes, param: str | None,
-                                                 fragment: str) -> None:
+def test_invalid_requests_are_400_with_the_field(
+    body: bytes, param: str | None, fragment: str
+) -> None:
     with pytest.raises(InvalidRequestError) as info:
         parse_chat_request(body, 256)
     assert info.value.status_code == 400

@@ -38,8 +38,11 @@ def test_design_minimal_file_loads_as_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("bad", "good", "path"),
     [
-        ("price: {input: 2.0, output: 8.0}}", "price: {input: 2.0, outptu: 8.0}}",
-         "tiers.frontier.price.outptu"),
+        (
+            "price: {input: 2.0, output: 8.0}}",
+            "price: {input: 2.0, outptu: 8.0}}",
+            "tiers.frontier.price.outptu",
+        ),
         ("kind: llamacpp", "kind: llamaccp", "upstreams.local-small.kind"),
         ("thresholds: {difficulty: 0.5", "thresholds: {difficulty: 1.5", "thresholds.difficulty"),
         ("thresholds:", "treshholds:", "treshholds"),
@@ -56,7 +59,9 @@ def test_bad_key_stops_with_its_path(tmp_path: Path, bad: str, good: str, path: 
 
 def test_unknown_target_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"tiers\.local\.targets: unknown upstream 'nowhere'"):
-        load_routing(write(tmp_path, MINIMAL.replace("targets: [local-small]", "targets: [nowhere]")))
+        load_routing(
+            write(tmp_path, MINIMAL.replace("targets: [local-small]", "targets: [nowhere]"))
+        )
 
 
 def test_duplicate_model_name_across_tiers_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,205 @@
+"""Soft sensitivity cues: names, addresses, birth dates, labelled ID numbers, health and money.
+
+These carry no checksum, so each is anchored on context that people write around personal
+data ("passport number", "born on", "Dr.", a common first name followed by a surname, a house
+number followed by a street type). They raise the soft sensitivity score, weighted in
+`sensitivity`, but are never hard entities on their own: "Dr. Smith" is not a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+Span = tuple[str, int, int]
+
+# Common given names (US census and international frequency lists); a name followed by a
+# capitalised surname is a PERSON far more often than a capitalised phrase in general.
+_FIRST_NAMES_TEXT = (
+    "James John Robert Michael William David Richard Joseph Thomas Charles Christopher Daniel "
+    "Matthew Anthony Mark Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George Timothy "
+    "Ronald Edward Jason Jeffrey Ryan Jacob Gary Nicholas Eric Jonathan Stephen Larry Justin "
+    "Scott Brandon Benjamin Samuel Gregory Alexander Frank Patrick Raymond Jack Dennis Jerry "
+    "Tyler Aaron Jose Adam Nathan Henry Douglas Zachary Peter Kyle Noah Ethan Jeremy Walter "
+    "Christian Keith Roger Terry Austin Sean Gerald Carl Harold Dylan Arthur Lawrence Jordan "
+    "Jesse Bryan Billy Bruce Gabriel Joe Logan Alan Juan Albert Willie Elijah Wayne Randy Vincent "
+    "Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty "
+    "Sandra Margaret Ashley Kimberly Emily Donna Michelle Carol Amanda Melissa Deborah Stephanie "
+    "Dorothy Rebecca Sharon Laura Cynthia Amy Kathleen Angela Shirley Brenda Emma Anna Pamela "
+    "Nicole Samantha Katherine Christine Helen Debra Rachel Carolyn Janet Maria Catherine Heather "
+    "Diane Olivia Julie Joyce Victoria Ruth Virginia Lauren Kelly Christina Joan Evelyn Judith "
+    "Andrea Hannah Megan Cheryl Jacqueline Martha Madison Teresa Gloria Sara Janice Ann Kathryn "
+    "Abigail Sophia Frances Jean Alice Judy Isabella Julia Grace Amber Denise Danielle Marilyn "
+    "Beverly Charlotte Natalie Theresa Diana Brittany Doris Kayla Alexis Lori Marie Jane Lily "
+    "Ahmed Mohammed Ali Fatima Aisha Omar Hassan Priya Rahul Amit Anil Sunil Ravi Arun Deepak "
+    "Raj Vikram Anjali Pooja Neha Wei Li Ming Hiroshi Yuki Kenji Sakura Carlos Luis Miguel Jorge "
+    "Pedro Sofia Lucia Elena Ivan Dmitri Olga Hans Klaus Pierre Jean-Pierre Giulia Marco Luca"
+)
+_FIRST_NAMES_SET = frozenset(_FIRST_NAMES_TEXT.split())
+
+_HONORIFICS = tuple(
+    [
+        "Mr",
+        "Mrs",
+        "Ms",
+        "Mx",
+        "Miss",
+        "Dr",
+        "Prof",
+        "Officer",
+        "Sir",
+        "Madam",
+        "Mme",
+        "Herr",
+        "Frau",
+        "Judge",
+        "Detective",
+    ]
+)
+_STREET_TYPES = frozenset(
+    [
+        "Street",
+        "St",
+        "Avenue",
+        "Ave",
+        "Road",
+        "Rd",
+        "Boulevard",
+        "Blvd",
+        "Lane",
+        "Ln",
+        "Drive",
+        "Court",
+        "Ct",
+        "Way",
+        "Place",
+        "Pl",
+        "Terrace",
+        "Parkway",
+        "Pkwy",
+        "Highway",
+        "Hwy",
+        "Circle",
+        "Square",
+        "Sq",
+        "Crescent",
+        "Close",
+    ]
+)
+_NOT_SURNAMES = frozenset(_STREET_TYPES | {"University", "Hospital", "Inc", "Corp", "Bank"})
+_DATE = (
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
+    r"|(?:\d{1,2}\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{4})"
+)
+_ID_LABELS = (
+    r"passport|driver'?s?\s+licen[cs]e|licen[cs]e|tax\s+id|taxpayer\s+id|tin|ein|national\s+id"
+    r"|aadhaa?r|pan|patient\s+id|mrn|medical\s+record|account|acct|routing|policy|member\s+id"
+    r"|employee\s+id|voter\s+id|insurance\s+id|policyholder\s+id|user\s+id|customer\s+id"
+    r"|sort\s+code|bsb|swift|bic|id|identification|insurance|registration"
+)
+# Keywords: a trailing * matches any word starting with the stem, otherwise whole words only.
+_MEDICAL = tuple(
+    "diagnos* patient* prescri* symptom* hiv aids cancer tumor* tumour* diabet* depressi* "
+    "anxiety medication* therap* pregnan* surgery disorder* insulin psychiatr* overdose "
+    "disabilit* chemotherapy hepatitis allerg* mental_health".replace("_", "\0").split()
+)
+_FINANCIAL = tuple(
+    "salary salaries mortgage* loan loans bankrupt* debt debts payroll income net_worth "
+    "credit_score tax_return bank_account account_balance wire_transfer".replace("_", "\0").split()
+)
+
+
+def _keywords(words: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(w.replace("\0", " ") for w in words)  # multi-word keywords were NUL-joined
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Compiled context patterns and word lists for the soft entity types."""
+
+    capitalised: re.Pattern[str]
+    house_number: re.Pattern[str]
+    zip_code: re.Pattern[str]
+    name_intro: re.Pattern[str]
+    birth_date: re.Pattern[str]
+    id_number: re.Pattern[str]
+    first_names: frozenset[str]
+    keywords: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def build_cues() -> Cues:
+    """Compile the soft-cue patterns (called once per Classifier, never at import)."""
+    return Cues(
+        capitalised=re.compile(r"[A-Z][a-z]+"),
+        house_number=re.compile(r"\b\d{1,5}[A-Za-z]?\s+$"),
+        zip_code=re.compile(r"\b[A-Z][a-z]+,\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),
+        name_intro=re.compile(r"(?i:\bmy name is|\bi am called|\bname:)\s+([A-Z][a-z]+"
+                              r"(?:\s+[A-Z][a-z]+)*)"),
+        birth_date=re.compile(r"(?i:\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date"
+                              r"|birthday)\b)[\s:,-]*(" + _DATE + r")"),
+        id_number=re.compile(r"(?i:\b(?:" + _ID_LABELS + r"))(?:\s+(?i:number|no\.?|num|#))?"
+                             r"\s*(?:is\s+|[:#=.-]\s*)?([A-Z]{0,6}[-_]?\d[A-Z0-9-]{3,24})\b"),
+        first_names=_FIRST_NAMES_SET | frozenset(_HONORIFICS),
+        keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
+    )  # fmt: skip
+
+
+def _names_and_streets(text: str, cues: Cues) -> list[Span]:
+    """PERSON: a known first name or title, then a capitalised surname. ADDRESS: a house
+    number, one to three capitalised words, and a street type."""
+    words = [m.span() for m in cues.capitalised.finditer(text)
+             if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip
+    found: list[Span] = []
+    for i, (start, end) in enumerate(words):
+        word = text[start:end]
+        if word in _STREET_TYPES and i > 0:
+            first = i
+            while (
+                first > 0 and i - first < 3 and text[words[first - 1][1] : words[first][0]] == " "
+            ):
+                first -= 1
+            before = text[max(0, words[first][0] - 8) : words[first][0]]
+            number = cues.house_number.search(before)
+            if first < i and number:
+                found.append(("ADDRESS", words[first][0] - len(before) + number.start(), end))
+        elif word in cues.first_names and i + 1 < len(words):
+            nxt_start, nxt_end = words[i + 1]
+            gap = text[end:nxt_start]
+            if gap in {" ", ". ", "  "} and text[nxt_start:nxt_end] not in _NOT_SURNAMES:
+                if word in _HONORIFICS and i + 2 < len(words) and words[i + 2][0] == nxt_end + 1:
+                    nxt_end = words[i + 2][1]  # "Dr. Helena Shaw": title, given name, surname
+                found.append(("PERSON", start, nxt_end))
+    return found
+
+
+def _keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Span]:
+    found: list[Span] = []
+    for keyword in keywords:
+        stem, prefix = keyword.rstrip("*"), keyword.endswith("*")
+        i = lowered.find(stem)
+        while i != -1:
+            end = i + len(stem)
+            if (i == 0 or not lowered[i - 1].isalpha()) and (
+                prefix or end == len(lowered) or not lowered[end].isalpha()
+            ):
+                found.append((kind, i, end))
+            i = lowered.find(stem, end)
+    return found
+
+
+def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]]) -> list[Span]:
+    """Every soft cue in `text` as (type, start, end). `numeric` are the windows around digit
+    runs (labelled IDs and ZIP codes live there); `lowered` is `text` with ASCII lower-cased."""
+    found = _names_and_streets(text, cues)
+    for kind, keywords in cues.keywords:
+        found += _keyword_spans(lowered, kind, keywords)
+    for start, end in numeric:
+        for m in cues.id_number.finditer(text, start, end):
+            if sum(ch.isdigit() for ch in m.group(1)) >= 4:
+                found.append(("ID_NUMBER", *m.span(1)))
+        found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]
+        found += [("DATE_OF_BIRTH", *m.span(1)) for m in cues.birth_date.finditer(text, start, end)]
+    if "name" in lowered:
+        found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text)]
+    return found

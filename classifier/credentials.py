@@ -1,0 +1,225 @@
+"""Secret detectors: API keys, tokens, private keys, credentials in URLs and assignments.
+
+Every rule is a regex with a cheap literal prefilter (`needle in text` runs at memchr speed), so
+a prompt that mentions no key prefix costs a few substring scans instead of a dozen regex
+passes. Vendor formats come from the vendors' published token layouts; where a format has an
+internal check (a JWT's header is base64url JSON) the rule verifies it. Everything here is a
+SECRET entity, which `Scores.hard_entity` treats as sensitive whatever the threshold.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from classifier import windows
+
+SECRET = "SECRET"
+
+
+def _is_jwt(token: str) -> bool:
+    """A JWT's first two segments are base64url JSON objects; the header names an algorithm."""
+    parts = token.split(".")
+    try:
+        decoded = [
+            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            for part in parts[:2]
+        ]
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    return all(isinstance(d, dict) for d in decoded) and "alg" in decoded[0]
+
+
+_PLACEHOLDERS = frozenset(
+    [
+        "str",
+        "string",
+        "none",
+        "null",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "optional",
+        "required",
+        "password",
+        "passwd",
+        "secret",
+        "token",
+        "changeme",
+        "example",
+        "redacted",
+        "hidden",
+        "xxxx",
+        "xxxxxx",
+        "********",
+        "your_password",
+        "your_api_key",
+        "int",
+        "bool",
+        "bytes",
+        "any",
+    ]
+)
+
+
+_TYPE_NAMES = frozenset(
+    ["optional", "list", "dict", "union", "secretstr", "secretbytes", "number", "annotated"]
+)
+
+
+def _is_real_value(value: str) -> bool:
+    """Reject placeholders and references: $VAR, ${VAR}, <key>, {{ key }}, env lookups, types."""
+    lowered = value.strip("\"'`").lower()
+    if len(lowered) < 4 or lowered in _PLACEHOLDERS or lowered[0] in "$<{%(*[@":
+        return False
+    if lowered.startswith(("os.", "env", "process.env", "self.", "config", "settings", "get")):
+        return False
+    if lowered.split("[", 1)[0] in _TYPE_NAMES:  # an annotation such as Optional[str]
+        return False
+    return not set(lowered) <= set("x*.-_")
+
+
+def _is_assigned_literal(value: str) -> bool:
+    """An unquoted value made only of letters, `_` and `.` is a variable (`password=new_pw`,
+    `key: settings.key`) in code, not a literal; quoted values and anything with digits or
+    symbols are taken as literals."""
+    quoted = value[:1] in "\"'"
+    if not quoted and value.replace("_", "a").replace(".", "a").isalpha():
+        return False
+    return _is_real_value(value)
+
+
+def _is_password_like(value: str) -> bool:
+    """A bare password (after the word 'password', or after 'user@host /') must look like one:
+    a letter plus a digit or a symbol, and not a placeholder."""
+    if not any(ch.isalpha() for ch in value) or not _is_real_value(value):
+        return False
+    if any(ch.isdigit() for ch in value):
+        return True
+    mixed_case = any(ch.isupper() for ch in value) and any(ch.islower() for ch in value)
+    return mixed_case and any(ch in "!@#$%^&*+=?~" for ch in value)
+
+
+@dataclass(frozen=True, slots=True)
+class SecretRule:
+    """One secret format: literals one of which every match contains, the pattern, a check.
+
+    `group` selects the reported span (0: the whole match, 1: only the value of an assignment).
+    `keywords` marks rules whose matches may contain spaces: they run in windows around each
+    (lower-cased) keyword instead of inside long tokens.
+    """
+
+    name: str
+    needles: tuple[str, ...]
+    pattern: re.Pattern[str]
+    check: Callable[[str], bool] | None = None
+    group: int = 0
+    keywords: tuple[str, ...] = ()
+    reach: int = 300  # how far past a keyword a match may end
+
+
+def _rule(
+    name: str,
+    needles: str,
+    regex: str,
+    check: Callable[[str], bool] | None = None,
+    group: int = 0,
+    keywords: str = "",
+) -> SecretRule:
+    reach = 8200 if "PRIVATE" in needles else 300
+    return SecretRule(name, tuple(needles.split()), re.compile(regex), check, group,
+                      tuple(keywords.split()), reach)  # fmt: skip
+
+
+_B = r"(?<![A-Za-z0-9_-])"  # token start: not inside a longer identifier
+_E = r"(?![A-Za-z0-9_-])"  # token end
+
+_ASSIGNED_NAMES = (
+    r"pass(?:word|wd|phrase)?|pwd|secret(?:[_-]?key)?|api[_-]?key|apikey|access[_-]?key(?:[_-]?id)?"
+    r"|auth[_-]?token|access[_-]?token|client[_-]?secret|private[_-]?key|aws_secret_access_key"
+)
+
+
+def build_rules() -> tuple[SecretRule, ...]:
+    """The secret rules, compiled. Called once per Classifier; nothing is compiled at import."""
+    return (
+        _rule("private_key", "PRIVATE", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+              r"(?:[\s\S]{0,8000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
+              keywords="private"),
+        _rule("jwt", "eyJ", _B + r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?",
+              _is_jwt),
+        _rule("aws_access_key", "AKIA ASIA ABIA ACCA", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        _rule("github", "gh", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E),
+        _rule("github_pat", "github_pat_", _B + r"github_pat_[A-Za-z0-9_]{22,255}" + _E),
+        _rule("anthropic", "sk-ant-", _B + r"sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{20,}" + _E),
+        _rule("openai", "sk-", _B + r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}" + _E),
+        _rule("slack", "xox", _B + r"xox[baprs]-[A-Za-z0-9-]{10,}" + _E),
+        _rule("slack_webhook", "hooks.slack.com",
+              r"https://hooks\.slack\.com/services/[A-Za-z0-9_/]{20,}"),
+        _rule("stripe", "k_live_", _B + r"[sr]k_live_[A-Za-z0-9]{16,}" + _E),
+        _rule("google_api_key", "AIza", _B + r"AIza[0-9A-Za-z_-]{35}" + _E),
+        _rule("gitlab", "gl", _B + r"gl(?:pat|dt|soat|cbt|imt|ptt|oas|rt|ft|agent)-"
+              r"[A-Za-z0-9_-]{20,}" + _E),
+        _rule("npm_token", "npm_", _B + r"npm_[A-Za-z0-9]{36}" + _E),
+        _rule("npm_authtoken", "_authToken", r"_authToken\s*=\s*([^\s$'\"]{8,})", group=1,
+              keywords="_authtoken"),
+        _rule("pypi", "pypi-", _B + r"pypi-AgE[A-Za-z0-9_-]{100,}"),
+        _rule("sendgrid", "SG.", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E),
+        _rule("twilio", "SK AC", _B + r"(?:SK|AC)[0-9a-z]{32}" + _E),
+        _rule("mailchimp", "-us", r"\b[0-9a-f]{32}-us\d{1,2}\b"),
+        _rule("telegram", ":AA", r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{32,33}" + _E),
+        _rule("discord", ".", _B + r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}"
+              r"\.[A-Za-z0-9_-]{27,}"),
+        _rule("azure_storage", "AccountKey=", r"AccountKey=([A-Za-z0-9+/]{80,}={0,2})", group=1),
+        _rule("basic_auth_url", "://",
+              r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]+:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",
+              _is_real_value, group=1),
+        _rule("assignment", "",
+              r"(?i)(?<![a-z0-9])(?:" + _ASSIGNED_NAMES + r")[\"']?\s*(?::=|=>|[:=])\s*"
+              r"(\"[^\"\s]{4,200}\"|'[^'\s]{4,200}'|[^\s\"',;)]{4,200})",
+              _is_assigned_literal, group=1, keywords="pass pwd secret key token"),
+        _rule("password_phrase", "",
+              r"(?i)\b(?:password|passwd|passcode|pwd)(?:\s+(?:is|was|of|to|set to)|\s*[:=])?\s+"
+              r"[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
+              keywords="passw passc pwd"),
+        _rule("credential_pair", "@",
+              r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
+              r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@"),
+    )  # fmt: skip
+
+
+def _matches(text: str, rule: SecretRule, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for match in rule.pattern.finditer(text, start, end):
+        value = match.group(rule.group)
+        if rule.check is not None and not rule.check(value):
+            continue
+        left, right = match.span(rule.group)
+        if len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
+            left, right = left + 1, right - 1  # report the quoted value, not its quotes
+        yield left, right
+
+
+def find_secrets(
+    text: str, lowered: str, rules: tuple[SecretRule, ...], long_token: re.Pattern[str]
+) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of every secret in `text` (spans may overlap).
+
+    Token-shaped rules run only inside long whitespace-free runs (`long_token`), which ordinary
+    prose hardly has; rules whose matches may hold spaces run in windows around their keywords.
+    """
+    tokens = [m.span() for m in long_token.finditer(text)]
+    for rule in rules:
+        if rule.keywords:
+            anchors = windows.keyword_anchors(lowered, rule.keywords)
+            for start, end in windows.around(text, anchors, 40, rule.reach):
+                yield from _matches(text, rule, start, end)
+            continue
+        for start, end in tokens:
+            piece = text[start:end]
+            if any(needle in piece for needle in rule.needles):
+                yield from _matches(text, rule, start, end)

@@ -1,0 +1,143 @@
+"""Structured-data detectors: regex candidates, then validation, then one span per piece of text.
+
+Two stages keep precision high without giving up recall: a permissive regex proposes candidates
+(any 13-19 digits with spaces or dashes may be a card) and a validator from `validators` decides
+(Luhn). Overlaps are resolved by priority, so a card number is not also reported as a phone
+number and the password inside `https://user:pass@host` is not also an e-mail address.
+
+`Detectors` holds the compiled patterns; `build_detectors()` is called by `Classifier.load`, so
+importing this module compiles nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifier import context, credentials, validators, windows
+
+# Lower number wins when two spans overlap: secrets and checksummed data first.
+PRIORITY = {
+    "SECRET": 0, "CREDIT_CARD": 1, "IBAN": 2, "US_SSN": 3, "EMAIL": 4, "IP_ADDRESS": 5,
+    "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9, "PERSON": 10,
+    "MEDICAL": 11, "FINANCIAL": 12,
+}  # fmt: skip
+
+Span = tuple[str, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Detectors:
+    """Compiled patterns for every detector (immutable, shared safely across threads)."""
+
+    number: re.Pattern[str]
+    long_token: re.Pattern[str]
+    email: re.Pattern[str]
+    card: re.Pattern[str]
+    ssn: re.Pattern[str]
+    ssn_context: re.Pattern[str]
+    phone: re.Pattern[str]
+    iban: re.Pattern[str]
+    ipv4: re.Pattern[str]
+    ipv6: re.Pattern[str]
+    secrets: tuple[credentials.SecretRule, ...]
+    cues: context.Cues
+    lower: dict[int, int]
+
+
+def build_detectors() -> Detectors:
+    """Compile all patterns once (a few milliseconds)."""
+    return Detectors(
+        number=re.compile(r"\d[\d ().\-/:]*"),
+        long_token=re.compile(r"\S{16,}"),
+        email=re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+                         r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
+        card=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+        ssn=re.compile(r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
+        ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no)"),
+        phone=re.compile(r"(?<![\w+\-.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
+                         r"\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?(?![\w-]|\.\d)"
+                         r"|(?<![\w+])\+\d{8,15}\b"),
+        iban=re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b"),
+        ipv4=re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
+        ipv6=re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
+        secrets=credentials.build_rules(),
+        cues=context.build_cues(),
+        lower={c: c + 32 for c in range(ord("A"), ord("Z") + 1)},
+    )  # fmt: skip
+
+
+def number_windows(text: str, d: Detectors) -> list[windows.Window]:
+    """Windows around every run of digits (with separators) holding at least four digits."""
+    anchors = [m.span() for m in d.number.finditer(text)
+               if sum(ch.isdigit() for ch in m.group()) >= 4]  # fmt: skip
+    return windows.around(text, anchors, 40, 8)
+
+
+def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:
+    found: list[Span] = []
+    found += [
+        ("IP_ADDRESS", *m.span())
+        for m in d.ipv4.finditer(text, start, end)
+        if validators.is_ip_address(m.group())
+    ]
+    found += [
+        ("CREDIT_CARD", *m.span())
+        for m in d.card.finditer(text, start, end)
+        if validators.is_luhn(m.group())
+    ]
+    found += [
+        ("IBAN", *m.span())
+        for m in d.iban.finditer(text, start, end)
+        if validators.is_iban(m.group())
+    ]
+    for m in d.ssn.finditer(text, start, end):
+        # Nine bare digits are an SSN only when the text says so nearby.
+        if validators.is_us_ssn(m.group()) and (
+            m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
+        ):
+            found.append(("US_SSN", *m.span()))
+    found += [
+        ("PHONE_NUMBER", *m.span())
+        for m in d.phone.finditer(text, start, end)
+        if validators.is_phone_number(m.group())
+    ]
+    return found  # fmt: skip
+
+
+def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[Span]:
+    found: list[Span] = []
+    for start, end in numeric:
+        found += _numbers(text, d, start, end)
+    if "@" in text:
+        at_signs = windows.keyword_anchors(text, ("@",))
+        for start, end in windows.around(text, at_signs, 70, 260):
+            found += [("EMAIL", *m.span()) for m in d.email.finditer(text, start, end)]
+    if "::" in text or text.count(":") >= 7:
+        found += [("IP_ADDRESS", *m.span()) for m in d.ipv6.finditer(text)
+                  if validators.is_ip_address(m.group())]  # fmt: skip
+    return found
+
+
+def resolve_overlaps(spans: list[Span]) -> list[Span]:
+    """Keep the highest-priority span wherever spans overlap; return them in text order."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda s: (PRIORITY.get(s[0], 99), s[1], -s[2])):
+        if all(span[2] <= k[1] or span[1] >= k[2] for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s[1], s[2]))
+
+
+def detect(text: str, detectors: Detectors) -> list[Span]:
+    """All entities in `text` as (type, start, end), non-overlapping, in text order."""
+    if not text:
+        return []
+    lowered = text.translate(detectors.lower)  # ASCII-only, so offsets stay aligned
+    numeric = number_windows(text, detectors)
+    spans = [
+        ("SECRET", s, e)
+        for s, e in credentials.find_secrets(text, lowered, detectors.secrets, detectors.long_token)
+    ]
+    spans += _structured(text, detectors, numeric)
+    spans += context.find_cues(text, lowered, detectors.cues, numeric)
+    return resolve_overlaps(spans)

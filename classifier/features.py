@@ -1,0 +1,113 @@
+"""Prompt -> features for the difficulty head: hashed word uni/bigrams plus structural counts.
+
+Hashing runs vectorised in numpy, because per-token Python hashing dominates scoring time:
+the UTF-8 bytes are lower-cased through a lookup table, word boundaries come from a diff of a
+byte-class mask, and every word's polynomial hash is read off one cumulative sum
+(sum b[j]*P^j over the word, shifted to start at P^0 with P's inverse mod 2^64). A splitmix64
+finaliser spreads the hash before it is masked to `2**n_bits` buckets. The hash is stable
+across processes and platforms (Python's `hash()` of str is not).
+
+A word is a maximal run of ASCII letters, digits, `_` or non-ASCII bytes. Each n-gram
+occurrence adds `1/sqrt(n_grams)` to its bucket: a cheap length normalisation that the lean
+scorer applies as one multiplication after summing weights.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+MAX_BYTES = 16_384  # longer prompts are scored on their first 16 KiB
+DENSE_NAMES = (
+    "log_chars", "log_words", "code_fences", "code_chars", "digit_share", "math_chars",
+    "log_lines", "questions", "log_turns", "latex", "upper_share", "choices",
+)  # fmt: skip
+_P = 0x100000001B3  # odd, hence invertible mod 2**64
+_BIGRAM_MULT = 0x9E3779B97F4A7C15
+_MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+def _u64(value: int) -> np.uint64:
+    return np.uint64(value)
+
+
+class Featurizer:
+    """Stateless after construction: read-only lookup tables, safe to share across threads."""
+
+    def __init__(self, n_bits: int) -> None:
+        self.n_bits = n_bits
+        self._mask = _u64((1 << n_bits) - 1)
+        table = np.arange(256, dtype=np.uint64)
+        table[ord("A") : ord("Z") + 1] += 32
+        word = np.zeros(256, dtype=bool)
+        for lo, hi in (("a", "z"), ("A", "Z"), ("0", "9"), ("_", "_")):
+            word[ord(lo) : ord(hi) + 1] = True
+        word[128:] = True
+        powers = np.full(MAX_BYTES + 1, _P, dtype=np.uint64)
+        powers[0] = 1
+        inverse = np.full(MAX_BYTES + 1, pow(_P, -1, 1 << 64), dtype=np.uint64)
+        inverse[0] = 1
+        self._lower, self._word = table, word
+        self._pow, self._inv = np.cumprod(powers), np.cumprod(inverse)
+        for array in (self._lower, self._word, self._pow, self._inv):
+            array.flags.writeable = False
+
+    def _mix(self, z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        z = (z ^ (z >> _u64(30))) * _u64(_MIX1)
+        z = (z ^ (z >> _u64(27))) * _u64(_MIX2)
+        return z ^ (z >> _u64(31))
+
+    def word_hashes(self, text: str) -> npt.NDArray[np.uint64]:
+        """One well-mixed 64-bit hash per word of `text`, in order."""
+        data = text.encode("utf-8", "replace")[:MAX_BYTES]
+        raw = np.frombuffer(data, dtype=np.uint8)
+        edges = np.diff(self._word[raw].view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        starts = np.flatnonzero(edges == 1)
+        if starts.size == 0:
+            return np.zeros(0, dtype=np.uint64)
+        ends = np.flatnonzero(edges == -1)
+        prefix = np.zeros(raw.size + 1, dtype=np.uint64)
+        np.cumsum(self._lower[raw] * self._pow[: raw.size], out=prefix[1:])
+        return self._mix((prefix[ends] - prefix[starts]) * self._inv[starts])
+
+    def indices(self, text: str) -> IntArray:
+        """Bucket indices of every word unigram and bigram occurrence (with repeats)."""
+        words = self.word_hashes(text)
+        bigrams = self._mix(words[:-1] * _u64(_BIGRAM_MULT) + words[1:])
+        return (np.concatenate((words, bigrams)) & self._mask).astype(np.int64)
+
+
+def _count_of(data: bytes, members: bytes) -> int:
+    """How many bytes of `data` are in `members` (bytes.translate runs in C)."""
+    return len(data) - len(data.translate(None, members))
+
+
+_DIGITS, _UPPER = b"0123456789", bytes(range(ord("A"), ord("Z") + 1))
+_CODE, _MATH = b"{};=<>[]", b"+*/^=<>"
+_MATH_UNICODE = dict.fromkeys(map(ord, "√∑∫π≤≥≠±∞∀∃∈∂"))
+
+
+def dense_features(text: str, n_turns: int) -> list[float]:
+    """Structural features, each scaled to roughly [0, 1], in the order of `DENSE_NAMES`."""
+    data = text.encode("utf-8", "replace")
+    per_char = 1.0 / max(len(text), 1)
+    math_chars = _count_of(data, _MATH) + len(text) - len(text.translate(_MATH_UNICODE))
+    return [
+        math.log1p(len(text)) / 8.0,
+        math.log1p(text.count(" ") + text.count("\n")) / 7.0,
+        min(text.count("```"), 6) / 6.0,
+        min(_count_of(data, _CODE) * per_char * 10.0, 1.0),
+        min(_count_of(data, _DIGITS) * per_char, 1.0),
+        min(math_chars * per_char * 10.0, 1.0),
+        math.log1p(text.count("\n")) / 5.0,
+        min(text.count("?"), 5) / 5.0,
+        math.log1p(max(n_turns, 1) - 1) / 3.0,
+        1.0 if "\\" in text or "$$" in text else 0.0,
+        min(_count_of(data, _UPPER) * per_char, 1.0),
+        1.0 if "\nA." in text and "\nB." in text else 0.0,
+    ]

@@ -1,0 +1,55 @@
+"""Sensitivity of a whole request: every message scanned, entities collected, one score.
+
+A secret pasted into the system prompt or returned by a tool leaves the building just as surely
+as one typed by the user, so the scan covers all text of all messages (see `messages` for the
+offsets convention). A hard entity (`scores.HARD_ENTITY_TYPES`) makes the request sensitive
+outright: sensitivity 1.0. Otherwise the soft cues combine as a noisy-OR of per-type weights,
+each type counted once, so the score stays below 1 and grows with independent evidence.
+Contact data (an e-mail address or a phone number, 0.50) is personal data and alone reaches the
+default 0.5 threshold; a name alone (0.30) or a health word alone (0.35) does not, a name with a
+health word (0.55) does. The weights are set by hand from what the types imply (they are
+not fitted: no span-labelled training set is available offline) and are documented here so the
+threshold can be reasoned about.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from classifier import detectors
+from classifier.scores import HARD_ENTITY_TYPES, Entity
+
+SOFT_WEIGHTS = {
+    "ID_NUMBER": 0.60,
+    "DATE_OF_BIRTH": 0.60,
+    "ADDRESS": 0.45,
+    "EMAIL": 0.50,
+    "PHONE_NUMBER": 0.50,
+    "MEDICAL": 0.35,
+    "PERSON": 0.30,
+    "FINANCIAL": 0.30,
+    "IP_ADDRESS": 0.20,
+}
+MAX_SOFT = 0.99
+
+
+def entities_of(
+    texts: Iterable[tuple[int, str]], compiled: detectors.Detectors
+) -> tuple[Entity, ...]:
+    """Entities in each (message index, text) pair, tagged with their message index."""
+    return tuple(
+        Entity(kind, start, end, index)
+        for index, text in texts
+        for kind, start, end in detectors.detect(text, compiled)
+    )
+
+
+def sensitivity_of(entities: Iterable[Entity]) -> float:
+    """1.0 with any hard entity; otherwise the noisy-OR of the soft weights, below 1."""
+    types = {e.type for e in entities}
+    if types & HARD_ENTITY_TYPES:
+        return 1.0
+    keep = 1.0
+    for kind in types:
+        keep *= 1.0 - SOFT_WEIGHTS.get(kind, 0.1)
+    return min(1.0 - keep, MAX_SOFT)

@@ -1,0 +1,48 @@
+"""Text windows: where in a prompt the expensive patterns are worth running.
+
+Python's `re` costs about 10 ns per character per pattern, so twenty patterns over every
+prompt would blow the latency budget. Instead, one cheap pass finds anchors (a run of digits,
+an `@`, a keyword, a long token) and each detector runs only in a window around them. Windows
+are widened to whitespace so a pattern's look-around sees the same neighbours as it would in
+the whole text, and overlapping windows are merged so no span is reported twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+Window = tuple[int, int]
+_SNAP_LIMIT = 64  # give up widening to whitespace after this many characters
+
+
+def _widen(text: str, start: int, end: int) -> Window:
+    floor = max(0, start - _SNAP_LIMIT)
+    while start > floor and not text[start - 1].isspace():
+        start -= 1
+    ceiling = min(len(text), end + _SNAP_LIMIT)
+    while end < ceiling and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+def around(text: str, anchors: Iterable[Window], before: int, after: int) -> list[Window]:
+    """Merged windows from `before` characters ahead of each anchor to `after` past its end."""
+    spans = sorted(_widen(text, max(0, s - before), min(len(text), e + after)) for s, e in anchors)
+    merged: list[Window] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
+    """Every occurrence of each keyword in `lowered` (already lower-cased) as (start, end)."""
+    found = []
+    for keyword in keywords:
+        i = lowered.find(keyword)
+        while i != -1:
+            found.append((i, i + len(keyword)))
+            i = lowered.find(keyword, i + 1)
+    return found

@@ -1,0 +1,1 @@
+"""Real-part test doubles: OpenAI-compatible upstream, uvicorn thread runner, redis-server."""

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+import pytest
+
+from classifier.detectors import Detectors, build_detectors, detect, resolve_overlaps
+
+
+@pytest.fixture(scope="module")
+def detectors() -> Detectors:
+    return build_detectors()
+
+
+def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
+    return [(kind, text[start:end]) for kind, start, end in detect(text, detectors)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("mail me at jane.doe@example.co.uk today", "EMAIL", "jane.doe@example.co.uk"),
+        ("call +1-408-555-1234 now", "PHONE_NUMBER", "+1-408-555-1234"),
+        ("office (415) 555-2671.", "PHONE_NUMBER", "(415) 555-2671"),
+        ("card 4539 1488 0343 6467 expires", "CREDIT_CARD", "4539 1488 0343 6467"),
+        ("card 4111-1111-1111-1111.", "CREDIT_CARD", "4111-1111-1111-1111"),
+        ("IBAN GB29 NWBK 6016 1331 9268 19 flagged", "IBAN", "GB29 NWBK 6016 1331 9268 19"),
+        ("pay DE89370400440532013000 now", "IBAN", "DE89370400440532013000"),
+        ("SSN 521-44-9382 leaked", "US_SSN", "521-44-9382"),
+        ("my ssn is 521449382", "US_SSN", "521449382"),
+        ("host 133.133.133.133:8080 down", "IP_ADDRESS", "133.133.133.133"),
+        ("ping 2001:db8::8a2e:370:7334 please", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+    ],
+)
+def test_structured_entity_found_with_exact_offsets(
+    text: str, kind: str, value: str, detectors: Detectors
+) -> None:
+    found = detect(text, detectors)
+    start = text.index(value)
+    assert (kind, start, start + len(value)) in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 4539 1488 0343 6468 shipped",  # fails Luhn
+        "the year 2024 had 365 days and 8760 hours",
+        "version 1.2.3.4.5 released",
+        "IBAN GB29 NWBK 6016 1331 9268 18",  # bad mod-97
+        "SSN 666-12-3456",  # area 666 never issued
+        "a bare number 4155552671 in a table",
+        "std::vector<int> v; a::b::c",
+    ],
+)
+def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detectors) -> None:
+    kinds = {kind for kind, _, _ in detect(text, detectors)}
+    assert not kinds & {"CREDIT_CARD", "IBAN", "US_SSN", "PHONE_NUMBER", "IP_ADDRESS"}
+
+
+def test_overlaps_keep_the_higher_priority_type() -> None:
+    spans = [("PHONE_NUMBER", 5, 24), ("CREDIT_CARD", 5, 24), ("PERSON", 30, 40)]
+    assert resolve_overlaps(spans) == [("CREDIT_CARD", 5, 24), ("PERSON", 30, 40)]
+
+
+def test_password_in_basic_auth_url_is_a_secret_not_an_email(detectors: Detectors) -> None:
+    text = "clone https://deploy:Hunter2x9@git.example.com/repo.git"
+    assert spans_of(text, detectors) == [("SECRET", "Hunter2x9")]
+
+
+def test_soft_cues_found(detectors: Detectors) -> None:
+    text = (
+        "Dr. Helena Shaw saw patient Jane Doe, born on 12/04/1985, passport number XG9382049, "
+        "who lives at 221 Baker Street. Her salary is private."
+    )
+    found = spans_of(text, detectors)
+    assert ("PERSON", "Dr. Helena Shaw") in found
+    assert ("PERSON", "Jane Doe") in found
+    assert ("DATE_OF_BIRTH", "12/04/1985") in found
+    assert ("ID_NUMBER", "XG9382049") in found
+    assert ("ADDRESS", "221 Baker Street") in found
+    assert ("MEDICAL", "patient") in found
+    assert ("FINANCIAL", "salary") in found
+
+
+def test_plain_prose_has_no_entities(detectors: Detectors) -> None:
+    text = "Explain the difference between a process and a thread, with an example in Python."
+    assert detect(text, detectors) == []
+
+
+def test_long_text_entities_found_far_from_the_start(detectors: Detectors) -> None:
+    text = "lorem ipsum " * 500 + "card 4111 1111 1111 1111"
+    assert spans_of(text, detectors)[-1] == ("CREDIT_CARD", "4111 1111 1111 1111")

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import numpy as np
+
+from classifier.features import DENSE_NAMES, MAX_BYTES, Featurizer, dense_features
+
+
+def test_word_hashes_are_case_insensitive_and_stable_across_processes() -> None:
+    featurizer = Featurizer(18)
+    hashes = featurizer.word_hashes("Hello, hello world")
+    assert hashes[0] == hashes[1] != hashes[2]
+    # Pinned values: a change here silently invalidates every shipped artifact.
+    assert featurizer.indices("Hello world").tolist() == [23079, 75802, 104500]
+
+
+def test_indices_hold_unigrams_then_bigrams_within_the_bucket_range() -> None:
+    featurizer = Featurizer(10)
+    indices = featurizer.indices("a b c d")
+    assert indices.size == 4 + 3
+    assert indices.min() >= 0 and indices.max() < 1 << 10
+
+
+def test_empty_and_punctuation_only_text_have_no_ngrams() -> None:
+    featurizer = Featurizer(12)
+    assert featurizer.indices("").size == 0
+    assert featurizer.indices("?!  ...").size == 0
+
+
+def test_text_beyond_the_byte_cap_is_ignored() -> None:
+    featurizer = Featurizer(12)
+    head = "word " * (MAX_BYTES // 5 + 1)
+    assert np.array_equal(featurizer.indices(head), featurizer.indices(head + "tail " * 100))
+
+
+def test_dense_features_are_bounded() -> None:
+    text = "```python\nx = [i**2 for i in range(10)]\n```\nWhat is $\\sum x$? A. 1\nB. 2"
+    values = dense_features(text, 5)
+    assert len(values) == len(DENSE_NAMES)
+    assert all(0.0 <= v <= 1.5 for v in values)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from classifier import DEFAULT_ARTIFACT, Classifier, Scores
+from classifier.features import Featurizer
+from classifier.model import lean_probability
+from classifier.train import build_matrix, export_head, fit_head
+
+_WORDS = [
+    "prove",
+    "the",
+    "integral",
+    "of",
+    "x",
+    "squared",
+    "derivative",
+    "explain",
+    "python",
+    "code",
+    "function",
+    "bug",
+    "why",
+    "what",
+    "how",
+    "list",
+    "capital",
+    "of",
+    "france",
+    "write",
+    "a",
+    "poem",
+    "about",
+    "cats",
+    "compute",
+    "17",
+    "*",
+    "23",
+    "=",
+    "?",
+    "```def",
+    "f(x):",
+    "return",
+    "x```",
+]
+
+
+def _prompts(n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return [" ".join(rng.choices(_WORDS, k=rng.randint(0, 60))) for _ in range(n)]
+
+
+def test_lean_path_equals_sklearn_predict_proba() -> None:
+    featurizer = Featurizer(12)
+    train, test = _prompts(300, 1), _prompts(300, 2)
+    rng = np.random.default_rng(0)
+    labels = rng.random(len(train))  # soft labels exercise the two-row fit
+    model = fit_head(build_matrix(featurizer, train), labels, np.ones(len(train)), c=4.0)
+    expected = model.predict_proba(build_matrix(featurizer, test))[:, 1]
+    head = export_head(model, 12)
+    lean = np.array([lean_probability(head, featurizer, text, 1) for text in test])
+    assert expected.std() > 0.01  # the model is not a constant
+    np.testing.assert_allclose(lean, expected, rtol=0, atol=1e-9)
+
+
+def test_shipped_artifact_loads_fast_and_scores_in_range() -> None:
+    start = time.perf_counter()
+    clf = Classifier.load()
+    assert time.perf_counter() - start < 1.0
+    assert DEFAULT_ARTIFACT.is_file() and DEFAULT_ARTIFACT.stat().st_size < 5_000_000
+    easy = clf.score_text("What is the capital of France?")
+    hard = clf.score_text(
+        "Write a C++ program that solves the following problem with an O(n log n) algorithm, "
+        "then prove its correctness formally and analyse the amortised complexity:\n" * 3
+    )
+    assert 0.0 <= easy.difficulty < hard.difficulty <= 1.0
+
+
+@pytest.mark.parametrize(
+    "chat",
+    [
+        [],
+        [{}],
+        [None, 3, "x"],
+        [{"role": "user", "content": None}],
+        [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "data:"}}]}],
+        [{"role": "user", "content": {"unexpected": "dict"}}],
+        [{"role": "assistant", "tool_calls": "not a list"}],
+        [{"role": "assistant", "tool_calls": [{"function": {"arguments": 5}}]}],
+        [{"role": "user", "content": "\ud800 lone surrogate \x00 nul"}],
+    ],
+)
+def test_score_never_raises_on_odd_shapes(clf: Classifier, chat: list[Any]) -> None:
+    scores = clf.score(chat)
+    assert isinstance(scores, Scores)
+    assert 0.0 <= scores.difficulty <= 1.0 and 0.0 <= scores.sensitivity <= 1.0
+
+
+def test_difficulty_comes_from_the_last_user_message(clf: Classifier) -> None:
+    question = "Prove that there are infinitely many primes."
+    chat = [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+        {"role": "user", "content": question},
+    ]
+    assert clf.score(chat).difficulty == pytest.approx(clf.difficulty(question, n_turns=3))
+
+
+def test_score_text_tags_entities_with_minus_one(clf: Classifier) -> None:
+    scores = clf.score_text("card 4111 1111 1111 1111")
+    assert [(e.type, e.start, e.end, e.message) for e in scores.entities] == [
+        ("CREDIT_CARD", 5, 24, -1)
+    ]
+    assert scores.hard_entity and scores.sensitivity == 1.0
