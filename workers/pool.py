@@ -30,7 +30,10 @@ class UpstreamClient(Protocol):
 
     async def complete(self, payload: Mapping[str, object]) -> Completion: ...
     async def open_stream(self, payload: Mapping[str, object]) -> ChunkStream: ...
-    async def probe(self) -> bool: ...
+
+    inflight: int
+
+    async def probe(self) -> bool | None: ...
     async def close(self) -> None: ...
 
 
@@ -84,11 +87,20 @@ class UpstreamPool:
         if self._on_health is not None:
             self._on_health(name, ok)
 
+    def record_probe(self, name: str, result: bool | None) -> None:
+        """A probe that timed out while calls are under way means busy (llama.cpp's server
+        answers nothing while it generates), not down; a timeout when idle means down."""
+        if result is None:
+            if self.clients[name].inflight > 0:
+                return
+            result = False
+        self.set_health(name, result)
+
     async def probe_all(self) -> None:
         names = list(self.clients)
         results = await asyncio.gather(*(self.clients[n].probe() for n in names))
-        for name, ok in zip(names, results, strict=True):
-            self.set_health(name, ok)
+        for name, result in zip(names, results, strict=True):
+            self.record_probe(name, result)
 
     async def start(self) -> None:
         """Probe everything once, then keep probing in the background."""
@@ -103,7 +115,7 @@ class UpstreamPool:
         client = self.clients[name]
         while True:
             await asyncio.sleep(interval)
-            self.set_health(name, await client.probe())
+            self.record_probe(name, await client.probe())
 
     async def close(self) -> None:
         for task in self._tasks:

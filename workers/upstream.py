@@ -13,7 +13,7 @@ Failures are split by whose fault they are, because the fallback loop acts on it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,8 +63,10 @@ class ChunkStream:
         events: AsyncIterator[bytes],
         first: bytes | None,
         idle_timeout: float,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.upstream = upstream
+        self._on_close = on_close
         self._response = response
         self._events = events
         self._first = first
@@ -96,9 +98,16 @@ class ChunkStream:
                 yield data
         finally:
             self._response.release()
+            self._closed()
 
     def close(self) -> None:
         self._response.close()
+        self._closed()
+
+    def _closed(self) -> None:
+        if self._on_close is not None:
+            self._on_close()
+            self._on_close = None
 
 
 def relayed_error(status: int, raw: bytes, headers: Mapping[str, str]) -> RelayedError:
@@ -135,6 +144,7 @@ class OpenAIUpstream:
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
         self._session: aiohttp.ClientSession | None = None
+        self.inflight = 0  # calls under way: a busy single-slot server may miss its probe
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -198,6 +208,13 @@ class OpenAIUpstream:
         raise relayed_error(resp.status, raw, resp.headers)
 
     async def complete(self, payload: Mapping[str, Any]) -> Completion:
+        self.inflight += 1
+        try:
+            return await self._complete(payload)
+        finally:
+            self.inflight -= 1
+
+    async def _complete(self, payload: Mapping[str, Any]) -> Completion:
         t = self.spec.timeouts
         try:
             async with asyncio.timeout(t.total):
@@ -219,6 +236,18 @@ class OpenAIUpstream:
 
     async def open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
         """POST a streaming request and wait for its first event (bounded by first_byte)."""
+        self.inflight += 1
+        try:
+            stream = await self._open_stream(payload)
+        except BaseException:
+            self.inflight -= 1
+            raise
+        return stream
+
+    def _stream_closed(self) -> None:
+        self.inflight -= 1
+
+    async def _open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
         t = self.spec.timeouts
         resp: aiohttp.ClientResponse | None = None
         try:
