@@ -19,7 +19,7 @@ from router.errors import (
     NotFoundError,
     render,
 )
-from router.gateway import build_gateway, start_workers, stop_workers
+from router.gateway import build_gateway, close_gateway, start_workers
 from router.routing import Routing
 from router.settings import Settings
 
@@ -36,10 +36,10 @@ def create_app(
         try:
             await start_workers(gateway)
             await gateway.pool.start()
+            gateway.decisions.start()
             yield
         finally:
-            await gateway.pool.close()
-            await stop_workers(gateway)
+            await close_gateway(gateway)
 
     app = FastAPI(
         title="tiergate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 
 from classifier import Classifier
 from router.auth import KeyStore
+from router.cache import ResponseCache
+from router.cache_store import MemoryStore, RedisStore, Store
+from router.decisions import DecisionLog
 from router.metrics import Metrics
 from router.routing import Price, Routing, Thresholds, load_routing
 from router.settings import Settings
@@ -34,6 +37,8 @@ class Gateway:
     pool: UpstreamPool
     metrics: Metrics
     thresholds: Thresholds
+    cache: ResponseCache
+    decisions: DecisionLog
     supervisors: list[Supervisor] = field(default_factory=list)
 
     def price(self, tier: str) -> Price:
@@ -51,6 +56,13 @@ class Gateway:
         self.thresholds = thresholds
         self.metrics.threshold.labels("difficulty").set(thresholds.difficulty)
         self.metrics.threshold.labels("sensitivity").set(thresholds.sensitivity)
+
+
+async def close_gateway(gateway: Gateway) -> None:
+    await gateway.pool.close()
+    await gateway.cache.close()
+    await gateway.decisions.close()
+    await stop_workers(gateway)
 
 
 def resolve_routing(settings: Settings, env: Mapping[str, str]) -> Routing:
@@ -78,7 +90,22 @@ def build_gateway(
     pool = UpstreamPool.from_routing(
         routing, env, on_health=lambda n, ok: metrics.upstream_healthy.labels(n).set(int(ok))
     )
-    gateway = Gateway(settings, routing, Classifier.load(), keys, pool, metrics, routing.thresholds)
+    store: Store
+    if settings.redis_url:
+        store = RedisStore(settings.redis_url, routing.cache.redis_budget_ms / 1000)
+    else:
+        store = MemoryStore(routing.cache.max_entries)
+    gateway = Gateway(
+        settings,
+        routing,
+        Classifier.load(),
+        keys,
+        pool,
+        metrics,
+        routing.thresholds,
+        ResponseCache(routing.cache, store, metrics),
+        DecisionLog(routing.decisions, settings.redis_url, settings.decision_log),
+    )
     gateway.set_thresholds(routing.thresholds)
     return gateway
 

@@ -106,18 +106,30 @@ class Metrics:
         )
 
     def account_tokens(
-        self, tier: str, model: str, usage: Usage, price: Price, frontier_price: Price
+        self,
+        tier: str,
+        model: str,
+        usage: Usage,
+        price: Price,
+        frontier_price: Price,
+        cached: bool = False,
     ) -> float:
-        """Count tokens, cost, counterfactual frontier cost and savings; returns the cost."""
+        """Count tokens, cost, the all-frontier counterfactual and what was saved; returns the
+        cost. A cache hit costs nothing: its tier's full price is saved (`cache`), and on the
+        local tier the gap to the frontier price is saved too (`local_tier`), so the savings
+        always add up to counterfactual minus cost."""
         p, c = usage.prompt_tokens, usage.completion_tokens
+        tier_cost = (p * price.input + c * price.output) / 1e6
+        frontier = (p * frontier_price.input + c * frontier_price.output) / 1e6
+        self.counterfactual.inc(frontier)
+        if tier == "local" and frontier > tier_cost:
+            self.saved.labels("local_tier").inc(frontier - tier_cost)
+        if cached:
+            self.saved.labels("cache").inc(tier_cost)
+            return 0.0
         if p:
             self.tokens.labels(tier, model, "prompt").inc(p)
         if c:
             self.tokens.labels(tier, model, "completion").inc(c)
-        cost = (p * price.input + c * price.output) / 1e6
-        frontier = (p * frontier_price.input + c * frontier_price.output) / 1e6
-        self.cost.labels(tier, model).inc(cost)
-        self.counterfactual.inc(frontier)
-        if tier == "local" and frontier > cost:
-            self.saved.labels("local_tier").inc(frontier - cost)
-        return cost
+        self.cost.labels(tier, model).inc(tier_cost)
+        return tier_cost

@@ -87,11 +87,41 @@ class Limits(Strict):
     max_messages: Annotated[int, Field(gt=0)] = 256
 
 
+class CacheConfig(Strict):
+    """Exact response cache. Sampled answers (temperature > 0, or absent: the providers'
+    default is 1) are cached only with `cache_sampled: true`."""
+
+    enabled: bool = True
+    ttl_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    ttl_per_tier: dict[TierName, Annotated[float, Field(gt=0)]] = {}
+    cache_sampled: bool = False
+    max_entries: Annotated[int, Field(gt=0)] = 10_000  # in-process backend only
+    max_entry_bytes: Annotated[int, Field(gt=0)] = 4 << 20
+    redis_budget_ms: Annotated[float, Field(gt=0)] = 20.0  # slower than this = bypass
+    lock_ms: Annotated[int, Field(gt=0)] = 30_000  # single-flight lease across replicas
+
+    def ttl(self, tier: TierName) -> float:
+        return self.ttl_per_tier.get(tier, self.ttl_seconds)
+
+
+class DecisionsConfig(Strict):
+    """The per-request decision record (never prompt text unless capture_prompts)."""
+
+    enabled: bool = True
+    capture_prompts: bool = False
+    redis_stream: str = "tiergate:decisions"
+    redis_maxlen: Annotated[int, Field(gt=0)] = 100_000
+    file_max_bytes: Annotated[int, Field(gt=0)] = 64 << 20
+    file_backups: Annotated[int, Field(ge=0)] = 5
+
+
 class Routing(Strict):
     upstreams: dict[str, Upstream]
     tiers: dict[TierName, Tier]
     thresholds: Thresholds = Thresholds()
     limits: Limits = Limits()
+    cache: CacheConfig = CacheConfig()
+    decisions: DecisionsConfig = DecisionsConfig()
     default_model: str = "auto"
 
     @model_validator(mode="after")

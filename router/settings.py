@@ -30,7 +30,10 @@ class Settings(BaseSettings):
     frontier_model: str | None = None
     # Start/stop the workers of upstreams that declare one (the embedded default always does).
     launch_workers: bool = True
-    log_prompts: bool = False
+    # Decision records go to Redis when redis_url is set, else to this rotating JSONL file.
+    decision_log: Path = Field(
+        default_factory=lambda: Path.home() / ".local" / "state" / "tiergate" / "decisions.jsonl"
+    )
 
     @field_validator("admin_key", "api_keys")
     @classmethod

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
 import orjson
 
 from router.metrics import Usage
-from workers.upstream import ChunkStream, UpstreamFailure
+from workers.upstream import UpstreamFailure
 
 DONE = b"data: [DONE]\n\n"
 
@@ -33,6 +34,27 @@ def sse(data: bytes) -> bytes:
 def error_event(message: str, type_: str = "upstream_error", code: str | None = None) -> bytes:
     body = {"error": {"message": message, "type": type_, "param": None, "code": code}}
     return sse(orjson.dumps(body))
+
+
+class ChunkSource(Protocol):
+    """An upstream stream (workers.upstream.ChunkStream) or a cached one (ReplayStream)."""
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
+    def close(self) -> None: ...
+
+
+class ReplayStream:
+    """A stored stream's data payloads, replayed in order."""
+
+    def __init__(self, chunks: tuple[bytes, ...]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+    def close(self) -> None:
+        return None
 
 
 def usage_of(obj: object) -> Usage | None:
@@ -50,12 +72,14 @@ class StreamRelay:
 
     def __init__(
         self,
-        stream: ChunkStream,
+        stream: ChunkSource,
         include_usage: bool,
         prompt_bytes: int,
         on_end: Callable[[StreamRelay], str | None],
+        collect: bool = False,
     ) -> None:
         self.stream = stream
+        self.chunks: list[bytes] | None = [] if collect else None  # for the cache
         self.include_usage = include_usage
         self.usage: Usage | None = None
         self.usage_estimated = False
@@ -70,6 +94,8 @@ class StreamRelay:
     def _pass_on(self, data: bytes) -> bool:
         """Record usage; False for a usage-only chunk the client did not ask for."""
         self._last = data
+        if self.chunks is not None:
+            self.chunks.append(data)
         if b'"content"' in data:
             self._content_chunks += 1
         if b'"usage"' not in data:

@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from classifier.scores import Scores
 from router.policy import Route
@@ -35,6 +36,7 @@ class Trace:
     model: str = "none"
     reason: str = "none"
     cache: str = "bypass"
+    messages: list[Any] | None = None  # kept only when prompt capture is on
 
     def routed(self, route: Route) -> None:
         self.route = route

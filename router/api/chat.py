@@ -18,13 +18,15 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
 from router.accounting import account_answer, account_error, account_overhead, record_failure
+from router.cache import Entry, Lookup, wants
+from router.cache_key import cache_key
 from router.deps import GatewayDep
 from router.errors import GatewayError, RequestTooLargeError, render
 from router.gateway import Gateway
 from router.metrics import Usage
 from router.policy import decide
 from router.protocol import ChatCompletionRequest, parse_chat_request
-from router.streaming import StreamRelay, usage_of
+from router.streaming import ReplayStream, StreamRelay, usage_of
 from router.trace import Trace, request_id
 from workers.fallback import Attempt, Served, call_with_fallback
 
@@ -61,21 +63,25 @@ async def read_body(request: Request, limit: int) -> bytes:
 @router.post("/v1/chat/completions", response_model=None, openapi_extra=REQUEST_SCHEMA)
 async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
     trace = Trace(request_id(request.headers.get("x-request-id")))
+    lookup = Lookup("bypass")
     try:
         caller = gw.keys.authenticate(request.headers.get("authorization"))  # 1
         trace.tenant = caller.tenant
         raw = await read_body(request, gw.routing.limits.max_body_bytes)  # 2
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
+        if gw.routing.decisions.capture_prompts:
+            trace.messages = payload["messages"]
         trace.scores = gw.classifier.score(payload["messages"])  # 3
         route = decide(
-            trace.scores,
-            body.model,
-            caller,
-            gw.routing,
-            gw.thresholds,  # 4
-            gw.pool.healthy,
-        )
+            trace.scores, body.model, caller, gw.routing, gw.thresholds, gw.pool.healthy
+        )  # 4
         trace.routed(route)
+        read, write = wants(payload, request.headers.get("cache-control"), gw.routing.cache)
+        key = cache_key(caller.tenant, route.tier, route.model, payload)  # 5
+        lookup = await gw.cache.lookup(key, route.tier, read, write)
+        trace.cache = lookup.result
+        if lookup.entry is not None:
+            return replay(gw, trace, lookup.entry, body.include_usage, len(raw))
         served = await call_with_fallback(  # 6
             route.targets,
             gw.pool,
@@ -84,40 +90,95 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
             on_failure=lambda attempt: record_failure(gw, attempt),
         )
     except GatewayError as exc:
+        gw.cache.fill(lookup, None)
         account_error(gw, trace, exc)
         return render(exc, trace.headers())
     trace.served_by(served.target.tier, served.target.model, bool(served.attempts))
     if served.stream is not None:
-        return stream_answer(gw, trace, served, body.include_usage, len(raw))
-    return json_answer(gw, trace, served)  # 7
+        return stream_answer(gw, trace, served, lookup, body.include_usage, len(raw))
+    return json_answer(gw, trace, served, lookup)  # 7
 
 
-def json_answer(gw: Gateway, trace: Trace, served: Served) -> Response:
+def json_answer(gw: Gateway, trace: Trace, served: Served, lookup: Lookup) -> Response:
     assert served.completion is not None
     account_overhead(gw, trace, served.upstream_seconds, time.perf_counter())
     usage = usage_of(served.completion.body) or Usage()
-    cost = account_answer(gw, trace, served, usage)
+    gw.cache.fill(lookup, Entry("json", trace.tier, trace.model, usage, body=served.completion.raw))
+    cost = account_answer(gw, trace, served.attempts, usage)
     return Response(
         served.completion.raw, media_type="application/json", headers=trace.headers(cost)
     )
 
 
+def replay(
+    gw: Gateway, trace: Trace, entry: Entry, include_usage: bool, prompt_bytes: int
+) -> Response:
+    """A cache hit: the stored answer, as JSON or as the stored stream, chunk for chunk."""
+    trace.tier, trace.model = entry.tier, entry.model
+    if entry.kind == "sse":
+        return stream_response(
+            trace,
+            StreamRelay(
+                ReplayStream(entry.chunks),
+                include_usage,
+                prompt_bytes,
+                lambda relay: end_stream(gw, trace, relay, [], 0.0, cached=True),
+            ),
+        )
+    account_overhead(gw, trace, 0.0, time.perf_counter())
+    cost = account_answer(gw, trace, [], entry.usage, cached=True)
+    return Response(entry.body, media_type="application/json", headers=trace.headers(cost))
+
+
 def stream_answer(
-    gw: Gateway, trace: Trace, served: Served, include_usage: bool, prompt_bytes: int
+    gw: Gateway,
+    trace: Trace,
+    served: Served,
+    lookup: Lookup,
+    include_usage: bool,
+    prompt_bytes: int,
 ) -> Response:
     assert served.stream is not None
 
     def on_end(relay: StreamRelay) -> str | None:
-        if relay.first_chunk_at is not None:
-            gw.metrics.ttft.labels(trace.tier).observe(relay.first_chunk_at - trace.started)
-            account_overhead(gw, trace, served.upstream_seconds, relay.first_chunk_at)
+        stored = None
+        if relay.complete and relay.failure is None and relay.chunks is not None:
+            stored = Entry(
+                "sse", trace.tier, trace.model, relay.usage or Usage(), chunks=tuple(relay.chunks)
+            )
+        gw.cache.fill(lookup, stored)  # an interrupted stream is never stored
         if relay.failure is not None:
             record_failure(gw, Attempt(served.target, relay.failure.kind, relay.failure.detail))
-        status = 200 if relay.complete else 502
-        cost = account_answer(gw, trace, served, relay.usage or Usage(), status)
-        return f": tiergate-cost-usd={cost:.8f}\n\n" if relay.complete else None
+        return end_stream(gw, trace, relay, served.attempts, served.upstream_seconds)
 
-    relay = StreamRelay(served.stream, include_usage, prompt_bytes, on_end)
+    relay = StreamRelay(
+        served.stream,
+        include_usage,
+        prompt_bytes,
+        on_end,
+        collect=lookup.write and lookup.result == "miss",
+    )
+    return stream_response(trace, relay)
+
+
+def end_stream(
+    gw: Gateway,
+    trace: Trace,
+    relay: StreamRelay,
+    attempts: list[Attempt],
+    upstream_seconds: float,
+    cached: bool = False,
+) -> str | None:
+    """Account a stream once it ended; returns the SSE comment carrying its cost."""
+    if relay.first_chunk_at is not None:
+        gw.metrics.ttft.labels(trace.tier).observe(relay.first_chunk_at - trace.started)
+        account_overhead(gw, trace, upstream_seconds, relay.first_chunk_at)
+    status = 200 if relay.complete else 502
+    cost = account_answer(gw, trace, attempts, relay.usage or Usage(), status, cached)
+    return f": tiergate-cost-usd={cost:.8f}\n\n" if relay.complete else None
+
+
+def stream_response(trace: Trace, relay: StreamRelay) -> Response:
     headers = trace.headers()
     headers["x-tiergate-cost-usd"] = "stream-end"  # known only at the end: see the SSE comment
     headers["cache-control"] = "no-cache"

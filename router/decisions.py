@@ -1,0 +1,110 @@
+"""The decision record: one JSON object per request, appended off the request path.
+
+Sinks: a Redis stream capped at `redis_maxlen` entries (XADD MAXLEN ~) when Redis is
+configured — every replica appends to the same stream — else a rotating JSONL file. Records
+never hold prompt text unless `decisions.capture_prompts` is on; then they carry the request's
+`messages`, and `tiergate distill` can read the JSONL back as a prompt source.
+Records are queued in memory and written in batches by one background task, so a slow disk or
+Redis never delays an answer; if the queue is full, records are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import logging.handlers
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from router.routing import DecisionsConfig
+
+log = logging.getLogger("tiergate.decisions")
+QUEUE_SIZE = 10_000
+FLUSH_SECONDS = 0.2
+
+
+class DecisionLog:
+    def __init__(self, config: DecisionsConfig, redis_url: str | None, path: Path) -> None:
+        self.config = config
+        self.dropped = 0
+        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
+        self._task: asyncio.Task[None] | None = None
+        self._redis: Any = None
+        self._errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
+        self._file: logging.handlers.RotatingFileHandler | None = None
+        if not config.enabled:
+            return
+        if redis_url:
+            from redis.asyncio import Redis
+            from redis.exceptions import RedisError
+
+            self._redis = Redis.from_url(redis_url, socket_timeout=1.0)
+            self._errors = (OSError, TimeoutError, RedisError)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = logging.handlers.RotatingFileHandler(
+                path,
+                maxBytes=config.file_max_bytes,
+                backupCount=config.file_backups,
+                encoding="utf-8",
+                delay=True,
+            )
+            self._file.setFormatter(logging.Formatter("%(message)s"))
+
+    def start(self) -> None:
+        if self.config.enabled:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def append(self, record: dict[str, Any]) -> None:
+        if not self.config.enabled:
+            return
+        try:
+            self._queue.put_nowait(record)
+        except asyncio.QueueFull:
+            self.dropped += 1
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            await asyncio.sleep(FLUSH_SECONDS)
+            while not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._write(batch)
+
+    async def _write(self, batch: list[dict[str, Any]]) -> None:
+        lines = [orjson.dumps(r) for r in batch]
+        if self._file is not None:
+            for line in lines:
+                self._file.emit(logging.makeLogRecord({"msg": line.decode(), "args": None}))
+            return
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for line in lines:
+                    pipe.xadd(
+                        self.config.redis_stream,
+                        {"record": line},
+                        maxlen=self.config.redis_maxlen,
+                        approximate=True,
+                    )
+                await pipe.execute()
+        except self._errors as exc:  # the records are lost; the gateway goes on
+            self.dropped += len(batch)
+            log.warning("decision records dropped: redis unavailable (%s)", type(exc).__name__)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        pending = []
+        while not self._queue.empty():
+            pending.append(self._queue.get_nowait())
+        if pending:
+            await self._write(pending)
+        if self._file is not None:
+            self._file.close()
+        if self._redis is not None:
+            await self._redis.aclose()
