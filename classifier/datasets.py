@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import math
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class Example:
     text: str
     label: float
     test: bool
+    weak: float = math.nan  # the small side's graded outcome in [0, 1], when the data has one
+    strong: float = math.nan  # the strong side's outcome, for the router metrics (APGR, CPT)
 
 
 class DataMissingError(Exception):
@@ -71,8 +74,9 @@ def _rows(path: Path) -> Iterator[dict[str, str]]:
 
 def _weak_strong(path: Path, name: str, seed: int) -> Iterator[Example]:
     for row in _rows(path):
-        label = float(row["weak_correct"] == "0" and row["strong_correct"] == "1")
-        yield Example(name, row["prompt"], label, is_test(row["prompt"], seed))
+        weak, strong = float(row["weak_correct"]), float(row["strong_correct"])
+        label = float(weak == 0 and strong == 1)
+        yield Example(name, row["prompt"], label, is_test(row["prompt"], seed), weak, strong)
 
 
 def _dcrouter(path: Path, name: str, seed: int) -> Iterator[Example]:
@@ -80,7 +84,8 @@ def _dcrouter(path: Path, name: str, seed: int) -> Iterator[Example]:
     for row in _rows(path):
         small = sum(float(row[f"score__{m}"] or 0) for m in _DC_SMALL) / len(_DC_SMALL)
         large = max(float(row[f"score__{m}"] or 0) for m in _DC_LARGE)
-        yield Example(name, row["question"], large * (1.0 - small), row["split"] == "test")
+        yield Example(name, row["question"], large * (1.0 - small), row["split"] == "test",
+                      small, large)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -97,9 +102,12 @@ def _alpacaeval(folder: Path, seed: int) -> Iterator[Example]:
         turbo = _mean([min(max(2.0 - float(other[f"pref__{m}"]), 0.0), 1.0)
                        for m in _AE2_SMALL if other.get(f"pref__{m}")])  # fmt: skip
         labels = [v for v in (first, turbo) if v is not None]
+        weak = _mean([float(row[f"pref__{m}"].startswith("2"))
+                      for m in _AE1_SMALL if row.get(f"pref__{m}")])  # fmt: skip
         if labels:
             text = row["instruction"]
-            yield Example("alpacaeval", text, sum(labels) / len(labels), is_test(text, seed))
+            yield Example("alpacaeval", text, sum(labels) / len(labels), is_test(text, seed),
+                          math.nan if weak is None else weak, float(strong_wins))
 
 
 def _arena(path: Path, name: str, seed: int) -> Iterator[Example]:

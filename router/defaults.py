@@ -58,7 +58,6 @@ def default_routing(settings: Settings, env: Mapping[str, str]) -> Routing:
         doc["upstreams"]["frontier"] = upstream
         doc["tiers"]["frontier"] = {
             "targets": ["frontier"],
-            "model": model,
-            "price": {"input": 2.0, "output": 8.0},
+            "model": model,  # priced from the shipped table (workers/pricing.json)
         }
     return parse_routing(doc, "<embedded default>")

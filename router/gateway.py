@@ -18,9 +18,10 @@ from router.cache import ResponseCache
 from router.cache_store import MemoryStore, RedisStore, Store
 from router.decisions import DecisionLog
 from router.metrics import Metrics
-from router.routing import Price, Routing, Thresholds, load_routing
+from router.routing import Price, Routing, Thresholds, Tier, load_routing
 from router.settings import Settings
 from workers.pool import UpstreamPool
+from workers.pricing import price_for
 from workers.supervisor import Supervisor, build_supervisor
 
 log = logging.getLogger("tiergate")
@@ -42,8 +43,13 @@ class Gateway:
     supervisors: list[Supervisor] = field(default_factory=list)
 
     def price(self, tier: str) -> Price:
-        spec = self.routing.tiers.get(tier)  # type: ignore[call-overload]
-        return spec.price if spec is not None else FREE
+        """The tier's explicit price, else the shipped table's for its model, else 0."""
+        spec: Tier | None = self.routing.tiers.get(tier)  # type: ignore[call-overload]
+        if spec is None:
+            return FREE
+        if "price" in spec.model_fields_set:
+            return spec.price
+        return price_for(spec.model, self.routing.prices) or FREE
 
     def frontier_price(self) -> Price:
         """The price every request is compared against (all-frontier counterfactual)."""

@@ -122,6 +122,7 @@ class Routing(Strict):
     limits: Limits = Limits()
     cache: CacheConfig = CacheConfig()
     decisions: DecisionsConfig = DecisionsConfig()
+    prices: dict[str, Price] = {}  # per-model overrides of workers/pricing.json
     default_model: str = "auto"
 
     @model_validator(mode="after")

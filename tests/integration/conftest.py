@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import openai
@@ -68,7 +69,7 @@ def routing_for(local: UpstreamDouble, hosted: UpstreamDouble, **overrides: Any)
 
 @pytest.fixture
 def make_stack(
-    make_upstream_double: Callable[..., UpstreamDouble],
+    make_upstream_double: Callable[..., UpstreamDouble], tmp_path: Path
 ) -> Iterator[Callable[..., Stack]]:
     """Build a gateway; keyword args override top-level routing keys (e.g. thresholds=...);
     `settings` overrides process settings (e.g. api_keys=...)."""
@@ -79,7 +80,13 @@ def make_stack(
             hosted = make_upstream_double(model_name="gpt-4.1")
             routing = routing_for(local, hosted, **overrides)
             app = create_app(
-                Settings(launch_workers=False, **(settings or {})),
+                Settings(
+                    **{
+                        "launch_workers": False,
+                        "decision_log": tmp_path / "decisions.jsonl",
+                        **(settings or {}),
+                    }
+                ),
                 routing,
                 env={"HOSTED_KEY": HOSTED_KEY},
             )

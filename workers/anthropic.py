@@ -1,0 +1,117 @@
+"""Talking to Anthropic's Messages API as if it were an OpenAI-compatible upstream.
+
+`AnthropicUpstream` has the interface of `OpenAIUpstream` (and reuses its pooled aiohttp session,
+health probe and POST plumbing): the gateway hands it an OpenAI chat payload and gets back an
+OpenAI `chat.completion` or a `ChunkStream` of OpenAI chunks. The translation itself lives in
+three pure modules: `anthropic_request` (request), `anthropic_response` (answer, usage, errors)
+and `anthropic_stream` (event stream).
+
+Errors keep the gateway's split by whose fault they are: Anthropic's 429 `rate_limit_error`,
+500 `api_error` and 529 `overloaded_error` are `UpstreamFailure`s (the next target is tried;
+all-429 becomes the gateway's 429), every other 4xx is relayed with its status in OpenAI's shape.
+Base URL convention: `https://api.anthropic.com/v1` (requests go to `{base_url}/messages`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any, Final
+
+import aiohttp
+import orjson
+
+from router.errors import RelayedError
+from router.routing import Upstream
+from workers.anthropic_request import to_messages_request
+from workers.anthropic_response import openai_error, to_chat_completion
+from workers.anthropic_stream import StreamTranslator, translate_events
+from workers.sse import iter_sse
+from workers.upstream import ChunkStream, Completion, OpenAIUpstream, UpstreamFailure
+
+ANTHROPIC_VERSION: Final = "2023-06-01"
+
+__all__ = ["ANTHROPIC_VERSION", "AnthropicUpstream"]
+
+
+def _include_usage(payload: Mapping[str, Any]) -> bool:
+    options = payload.get("stream_options")
+    return isinstance(options, dict) and options.get("include_usage") is True
+
+
+class AnthropicUpstream(OpenAIUpstream):
+    """Client for kind `anthropic`: OpenAI in, Anthropic Messages on the wire, OpenAI out."""
+
+    def __init__(self, name: str, spec: Upstream, api_key: str | None) -> None:
+        super().__init__(name, spec, None)
+        self._url = spec.base_url.rstrip("/") + "/messages"
+        self._headers = {
+            "Content-Type": "application/json",
+            "anthropic-version": ANTHROPIC_VERSION,
+        }
+        if api_key:
+            self._headers["x-api-key"] = api_key
+
+    async def _post(self, payload: Mapping[str, Any]) -> aiohttp.ClientResponse:
+        """As OpenAIUpstream's, with Anthropic's error bodies mapped to OpenAI's."""
+        try:
+            return await super()._post(payload)
+        except RelayedError as exc:  # parsed from {"type": "error", "error": {type, message}}
+            raise openai_error(
+                exc.relayed_status, exc.relayed_type, exc.message, exc.headers
+            ) from None
+
+    async def complete(self, payload: Mapping[str, Any]) -> Completion:
+        request = to_messages_request(payload)
+        t = self.spec.timeouts
+        try:
+            async with asyncio.timeout(t.total):
+                async with asyncio.timeout(t.first_byte):
+                    resp = await self._post(request)
+                async with resp:
+                    raw = await resp.read()
+        except TimeoutError:
+            raise UpstreamFailure(self.name, "timeout", "no complete answer in time") from None
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise UpstreamFailure(self.name, "malformed", "answer is not JSON") from None
+        if not isinstance(message, dict) or not isinstance(message.get("content"), list):
+            raise UpstreamFailure(self.name, "malformed", "answer has no content")
+        body = to_chat_completion(message, str(payload.get("model") or message.get("model")))
+        return Completion(body, orjson.dumps(body))
+
+    async def open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
+        """POST a streaming request and wait for its first translated chunk (bounded by
+        first_byte), so a failure before the first byte can still fall back."""
+        request = to_messages_request({**payload, "stream": True})
+        translator = StreamTranslator(
+            self.name, str(payload.get("model") or ""), _include_usage(payload)
+        )
+        t = self.spec.timeouts
+        resp: aiohttp.ClientResponse | None = None
+        try:
+            async with asyncio.timeout(t.first_byte):
+                resp = await self._post(request)
+                if not resp.headers.get("Content-Type", "").startswith("text/event-stream"):
+                    raise UpstreamFailure(self.name, "malformed", "stream is not text/event-stream")
+                events = translate_events(iter_sse(resp.content), translator)
+                first = await anext(events, None)
+        except TimeoutError:
+            if resp is not None:
+                resp.close()
+            raise UpstreamFailure(self.name, "timeout", "no first chunk in time") from None
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            if resp is not None:
+                resp.close()
+            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
+        except UpstreamFailure:
+            if resp is not None:
+                resp.close()
+            raise
+        if first is None:
+            resp.close()
+            raise UpstreamFailure(self.name, "stream_broken", "stream closed before any event")
+        return ChunkStream(self.name, resp, events, first, t.first_byte)
