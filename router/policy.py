@@ -7,7 +7,9 @@ The rules, in order (DESIGN.md):
 2. a forced tier or model (if the caller may use it);
 3. difficulty >= threshold -> frontier, else local;
 4. availability: no healthy replica in the chosen tier -> the other tier (`fallback_<tier>`),
-   except as rule 1 forbids.
+   except as rule 1 forbids; every healthy local replica saturated (vLLM queue past its
+   bound) -> an auto-routed request goes to the frontier (`local_saturated`); sensitive ones
+   stay local and queue.
 The returned targets are ordered: the chosen tier's healthy replicas, then (unless sensitive)
 the other tier's, which the call-time fallback loop walks in order.
 """
@@ -97,6 +99,7 @@ def decide(
     routing: Routing,
     thresholds: Thresholds,
     healthy: Set[str],
+    saturated: Set[str] = frozenset(),
 ) -> Route:
     """Pick tier, reason and ordered targets for one request (see the module docstring)."""
     forced = requested_tier(model, routing)
@@ -126,4 +129,11 @@ def decide(
         if not other:
             raise NoHealthyUpstreamError(f"No healthy upstream for the '{tier}' tier or any other.")
         tier, reason, primary, other = other_tier, f"fallback_{other_tier}", other, ()
+    elif (
+        forced is None
+        and tier == "local"
+        and other
+        and all(t.upstream in saturated for t in primary)
+    ):
+        tier, reason, primary, other = "frontier", "local_saturated", other, primary
     return Route(tier, routing.tiers[tier].model, reason, False, primary + other)

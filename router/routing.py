@@ -52,6 +52,22 @@ class WorkerSpec(Strict):
     startup_timeout: Annotated[float, Field(gt=0)] = 300.0
 
 
+class Breaker(Strict):
+    """After `failures` consecutive failed calls the upstream is skipped for `cooldown`
+    seconds, then tried again (one call decides: success closes, failure re-opens)."""
+
+    failures: Annotated[int, Field(gt=0)] = 3
+    cooldown: Annotated[float, Field(gt=0)] = 10.0
+
+
+class Saturation(Strict):
+    """vLLM load awareness, read from its /metrics on the health-probe interval: past either
+    bound the replica counts as saturated and non-sensitive requests go to the frontier."""
+
+    max_waiting: Annotated[int, Field(ge=0)] | None = 8  # vllm:num_requests_waiting
+    max_kv_cache_usage: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
 class Upstream(Strict):
     kind: UpstreamKind
     base_url: Annotated[str, Field(pattern=r"^https?://")]
@@ -60,6 +76,12 @@ class Upstream(Strict):
     timeouts: Timeouts = Timeouts()
     max_connections: Annotated[int, Field(gt=0)] = 256
     health_interval: Annotated[float, Field(gt=0)] = 5.0
+    # Retries on this upstream (before the first byte only) when it is the route's last target;
+    # with other targets left, the fallback moves on at once instead.
+    retries: Annotated[int, Field(ge=0, le=5)] = 1
+    retry_backoff: Annotated[float, Field(ge=0)] = 0.2  # seconds, doubled per retry, jittered
+    breaker: Breaker = Breaker()
+    saturation: Saturation | None = None  # vllm kind only
     worker: WorkerSpec | None = None
 
 
@@ -85,6 +107,7 @@ class Thresholds(Strict):
 class Limits(Strict):
     max_body_bytes: Annotated[int, Field(gt=0)] = 1 << 20
     max_messages: Annotated[int, Field(gt=0)] = 256
+    request_timeout: Annotated[float, Field(gt=0)] = 900.0  # all targets together, to 1st byte
 
 
 class CacheConfig(Strict):

@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from router.errors import ConfigError
 from router.routing import Routing, Upstream
+from workers.load import read_load
 from workers.upstream import ChunkStream, Completion, OpenAIUpstream
 
 log = logging.getLogger("tiergate.pool")
@@ -32,6 +34,8 @@ class UpstreamClient(Protocol):
     async def open_stream(self, payload: Mapping[str, object]) -> ChunkStream: ...
 
     inflight: int
+
+    async def get_text(self, path: str) -> str | None: ...
 
     async def probe(self) -> bool | None: ...
     async def close(self) -> None: ...
@@ -53,6 +57,10 @@ def make_client(name: str, spec: Upstream, env: Mapping[str, str]) -> UpstreamCl
 
 
 class UpstreamPool:
+    """Clients plus what is known about each upstream: probe result, circuit breaker and, for
+    vLLM, saturation. `healthy` and `saturated` are plain sets the policy reads per request;
+    they are recomputed only when something changes."""
+
     def __init__(
         self,
         clients: Mapping[str, UpstreamClient],
@@ -60,6 +68,10 @@ class UpstreamPool:
     ) -> None:
         self.clients = dict(clients)
         self.healthy: set[str] = set(self.clients)  # optimistic until the first probe answers
+        self.saturated: set[str] = set()
+        self._probe_ok = dict.fromkeys(self.clients, True)
+        self._failures = dict.fromkeys(self.clients, 0)
+        self._open_until = dict.fromkeys(self.clients, 0.0)
         self._on_health = on_health
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -76,7 +88,8 @@ class UpstreamPool:
     def get(self, name: str) -> UpstreamClient:
         return self.clients[name]
 
-    def set_health(self, name: str, ok: bool) -> None:
+    def _refresh(self, name: str) -> None:
+        ok = self._probe_ok[name] and time.monotonic() >= self._open_until[name]
         was = name in self.healthy
         if ok:
             self.healthy.add(name)
@@ -87,6 +100,30 @@ class UpstreamPool:
         if self._on_health is not None:
             self._on_health(name, ok)
 
+    def set_health(self, name: str, ok: bool) -> None:
+        self._probe_ok[name] = ok
+        self._refresh(name)
+
+    def breaker_open(self, name: str) -> bool:
+        return time.monotonic() < self._open_until[name]
+
+    def record_success(self, name: str) -> None:
+        self._failures[name] = 0
+
+    def record_failure(self, name: str, kind: str) -> None:
+        """Count a failed call; N in a row open the breaker for its cool-down. A refused
+        connection also marks the upstream down until a probe answers."""
+        self._failures[name] += 1
+        breaker = self.clients[name].spec.breaker
+        if self._failures[name] >= breaker.failures:
+            self._open_until[name] = time.monotonic() + breaker.cooldown
+            log.warning("circuit open for upstream %s for %.1fs", name, breaker.cooldown)
+            loop = asyncio.get_running_loop()
+            loop.call_later(breaker.cooldown, self._refresh, name)
+        if kind == "connect":
+            self._probe_ok[name] = False
+        self._refresh(name)
+
     def record_probe(self, name: str, result: bool | None) -> None:
         """A probe that timed out while calls are under way means busy (llama.cpp's server
         answers nothing while it generates), not down; a timeout when idle means down."""
@@ -96,11 +133,28 @@ class UpstreamPool:
             result = False
         self.set_health(name, result)
 
+    def record_load(self, name: str, saturated: bool) -> None:
+        was = name in self.saturated
+        if saturated:
+            self.saturated.add(name)
+        else:
+            self.saturated.discard(name)
+        if was != saturated:
+            log.warning(
+                "upstream %s is %s", name, "saturated" if saturated else "no longer saturated"
+            )
+
+    async def _probe(self, name: str) -> None:
+        client = self.clients[name]
+        self.record_probe(name, await client.probe())
+        limits = client.spec.saturation
+        if limits is not None and name in self.healthy:
+            load = await read_load(client)
+            if load is not None:
+                self.record_load(name, load.over(limits))
+
     async def probe_all(self) -> None:
-        names = list(self.clients)
-        results = await asyncio.gather(*(self.clients[n].probe() for n in names))
-        for name, result in zip(names, results, strict=True):
-            self.record_probe(name, result)
+        await asyncio.gather(*(self._probe(name) for name in self.clients))
 
     async def start(self) -> None:
         """Probe everything once, then keep probing in the background."""
@@ -112,10 +166,9 @@ class UpstreamPool:
             self._tasks.append(asyncio.create_task(self._probe_loop(name, interval)))
 
     async def _probe_loop(self, name: str, interval: float) -> None:
-        client = self.clients[name]
         while True:
             await asyncio.sleep(interval)
-            self.record_probe(name, await client.probe())
+            await self._probe(name)
 
     async def close(self) -> None:
         for task in self._tasks:

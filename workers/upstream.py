@@ -171,7 +171,8 @@ class OpenAIUpstream:
             return base.removesuffix("/v1") + "/health"
         return base + "/models"
 
-    async def probe(self) -> bool:
+    async def probe(self) -> bool | None:
+        """True = healthy, False = down (refused, error status), None = no answer in time."""
         try:
             async with (
                 asyncio.timeout(self.spec.timeouts.connect + 3),
@@ -179,8 +180,22 @@ class OpenAIUpstream:
             ):
                 await resp.read()
                 return resp.status == 200
-        except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError):
+        except TimeoutError:
+            return None
+        except (aiohttp.ClientError, ConnectionError, OSError):
             return False
+
+    async def get_text(self, path: str) -> str | None:
+        """GET a path from the server's root (e.g. vLLM's `/metrics`); None on any failure."""
+        url = self.spec.base_url.rstrip("/").removesuffix("/v1") + path
+        try:
+            async with (
+                asyncio.timeout(self.spec.timeouts.connect + 3),
+                self.session.get(url, headers=self._headers) as resp,
+            ):
+                return (await resp.text()) if resp.status == 200 else None
+        except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError):
+            return None
 
     async def _post(self, payload: Mapping[str, Any]) -> aiohttp.ClientResponse:
         """POST and wait for the status line; 5xx/429 -> UpstreamFailure, 4xx -> RelayedError."""

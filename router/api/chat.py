@@ -21,6 +21,7 @@ from router.accounting import account_answer, account_error, account_overhead, r
 from router.cache import Entry, Lookup, wants
 from router.cache_key import cache_key
 from router.deps import GatewayDep
+from router.disconnect import DisconnectWatch
 from router.errors import GatewayError, RequestTooLargeError, render
 from router.gateway import Gateway
 from router.metrics import Usage
@@ -73,7 +74,13 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
             trace.messages = payload["messages"]
         trace.scores = gw.classifier.score(payload["messages"])  # 3
         route = decide(
-            trace.scores, body.model, caller, gw.routing, gw.thresholds, gw.pool.healthy
+            trace.scores,
+            body.model,
+            caller,
+            gw.routing,
+            gw.thresholds,
+            gw.pool.healthy,
+            gw.pool.saturated,
         )  # 4
         trace.routed(route)
         read, write = wants(payload, request.headers.get("cache-control"), gw.routing.cache)
@@ -82,13 +89,15 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
         trace.cache = lookup.result
         if lookup.entry is not None:
             return replay(gw, trace, lookup.entry, body.include_usage, len(raw))
-        served = await call_with_fallback(  # 6
-            route.targets,
-            gw.pool,
-            payload,
-            bool(body.stream),
-            on_failure=lambda attempt: record_failure(gw, attempt),
-        )
+        async with DisconnectWatch(request.receive):  # 6
+            served = await call_with_fallback(
+                route.targets,
+                gw.pool,
+                payload,
+                bool(body.stream),
+                on_failure=lambda attempt: record_failure(gw, attempt),
+                timeout=gw.routing.limits.request_timeout,
+            )
     except GatewayError as exc:
         gw.cache.fill(lookup, None)
         account_error(gw, trace, exc)

@@ -27,7 +27,15 @@ async def dry_run(request: Request, gw: GatewayDep) -> Response | dict[str, obje
         raw = await read_body(request, gw.routing.limits.max_body_bytes)
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
         scores = trace.scores = gw.classifier.score(payload["messages"])
-        route = decide(scores, body.model, caller, gw.routing, gw.thresholds, gw.pool.healthy)
+        route = decide(
+            scores,
+            body.model,
+            caller,
+            gw.routing,
+            gw.thresholds,
+            gw.pool.healthy,
+            gw.pool.saturated,
+        )
     except GatewayError as exc:
         return render(exc, trace.headers())
     return {

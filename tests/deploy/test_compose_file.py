@@ -178,7 +178,10 @@ def test_gateway_routing_file_is_accepted_and_names_the_compose_services() -> No
 def test_local_model_servers_answer_to_the_routed_model_name() -> None:
     compose = resolved()
     routing = yaml.safe_load((REPO / "deploy/compose/tiergate.yaml").read_text("utf-8"))
-    names = {n: u.get("model") or routing["tiers"]["local"]["model"] for n, u in routing["upstreams"].items()}
+    names = {
+        n: u.get("model") or routing["tiers"]["local"]["model"]
+        for n, u in routing["upstreams"].items()
+    }
     vllm = compose["services"]["vllm"]["command"]
     served = vllm[vllm.index("--served-model-name") + 1 :]
     served = served[: next((i for i, a in enumerate(served) if a.startswith("--")), len(served))]
@@ -242,7 +245,7 @@ def test_grafana_is_provisioned_with_anonymous_read_only_access() -> None:
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "true"
     assert env["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"
     mounts = dict(v.split(":")[:2] for v in grafana["volumes"] if v.startswith("./"))
-    provisioning = REPO / [h for h, c in mounts.items() if c == "/etc/grafana/provisioning"][0]
+    provisioning = REPO / next(h for h, c in mounts.items() if c == "/etc/grafana/provisioning")
     (datasource,) = yaml.safe_load(
         (provisioning / "datasources/prometheus.yml").read_text("utf-8")
     )["datasources"]
@@ -250,7 +253,7 @@ def test_grafana_is_provisioned_with_anonymous_read_only_access() -> None:
     (provider,) = yaml.safe_load((provisioning / "dashboards/tiergate.yml").read_text("utf-8"))[
         "providers"
     ]
-    dashboards_host = [h for h, c in mounts.items() if c == provider["options"]["path"]][0]
+    dashboards_host = next(h for h, c in mounts.items() if c == provider["options"]["path"])
     assert (REPO / dashboards_host / "tiergate.json").is_file()
     home = env["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert home == provider["options"]["path"] + "/tiergate.json"

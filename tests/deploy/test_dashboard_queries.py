@@ -176,7 +176,11 @@ class Prometheus:
 def prometheus_config(targets: dict[str, str]) -> dict[str, Any]:
     """deploy/prometheus/prometheus.yml with each `host:port` target mapped by `targets`."""
     config: dict[str, Any] = yaml.safe_load(PROMETHEUS_CONFIG.read_text(encoding="utf-8"))
-    config["global"] = {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"}
+    config["global"] = {
+        "scrape_interval": "1s",
+        "scrape_timeout": "1s",
+        "evaluation_interval": "1s",
+    }
     for job in config["scrape_configs"]:
         for static in job.get("static_configs", []):
             unknown = [t for t in static["targets"] if t not in targets]
@@ -186,6 +190,11 @@ def prometheus_config(targets: dict[str, str]) -> dict[str, Any]:
             )
             static["targets"] = [targets[t] for t in static["targets"]]
     return config
+
+
+def hostport(url: str) -> str:
+    """`127.0.0.1:1234` from `http://127.0.0.1:1234/v1`."""
+    return url.split("://", 1)[1].split("/", 1)[0]
 
 
 def compose_routing(vllm: UpstreamDouble, llamacpp: UpstreamDouble, hosted: UpstreamDouble) -> Any:
@@ -224,9 +233,9 @@ def run_mix(
             client.chat.completions.with_raw_response.create(model=model, messages=messages)  # type: ignore[arg-type]
         )
     for model in ("local", "frontier"):
-        with client.chat.completions.with_streaming_response.create(
+        with client.chat.completions.with_streaming_response.create(  # type: ignore[call-overload]
             model=model,
-            messages=HELLO,  # type: ignore[arg-type]
+            messages=HELLO,
             stream=True,
             stream_options={"include_usage": True},
         ) as stream:
@@ -261,20 +270,21 @@ def scenario() -> Iterator[Scenario]:
         hosted = stack.enter_context(UpstreamDouble(model_name="gpt-4.1"))
         vllm.set_metrics({"vllm:num_requests_waiting": 3, "vllm:num_requests_running": 2})
         app = create_app(
-            Settings(launch_workers=False),
+            Settings.model_validate({"launch_workers": False}),
             compose_routing(vllm, llamacpp, hosted),
             env={"OPENAI_API_KEY": "sk-test-frontier"},
         )
         gateway = stack.enter_context(serve_in_thread(app))
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tiergate-prom-")))
-        hostport = lambda url: url.split("://", 1)[1].split("/", 1)[0]  # noqa: E731
         prom = Prometheus(
             prometheus_config({"gateway:8080": hostport(gateway), "vllm:8000": hostport(vllm.url)}),
             workdir,
         )
         stack.callback(prom.stop)
         prom.start()
-        client = openai.OpenAI(base_url=gateway + "/v1", api_key="unused", max_retries=0, timeout=15)
+        client = openai.OpenAI(
+            base_url=gateway + "/v1", api_key="unused", max_retries=0, timeout=15
+        )
         stack.callback(client.close)
         hits = 0
         for _ in range(2):  # two rounds, each followed by a scrape: rates need two samples
@@ -295,7 +305,9 @@ def _finite_values(data: dict[str, Any]) -> list[float]:
 
 def _metric_names(expr: str) -> list[str]:
     names = re.findall(r"\b((?:tiergate_|vllm:)[a-z_:]+)", expr)
-    return sorted({re.sub(r"_bucket$", "", n) + ("_bucket" if n.endswith("_bucket") else "") for n in names})
+    return sorted(
+        {re.sub(r"_bucket$", "", n) + ("_bucket" if n.endswith("_bucket") else "") for n in names}
+    )
 
 
 @pytest.mark.parametrize(

@@ -134,7 +134,9 @@ def test_local_upstreams_are_services_of_this_deployment(rendered: list[Resource
             <= d["spec"]["template"]["metadata"]["labels"].items()
         )
         container_ports = {
-            p["name"]: p["containerPort"] for c in pod_spec(backend)["containers"] for p in c["ports"]
+            p["name"]: p["containerPort"]
+            for c in pod_spec(backend)["containers"]
+            for p in c["ports"]
         }
         assert port["targetPort"] in container_ports
         args = " ".join(pod_spec(backend)["containers"][0].get("args", []))

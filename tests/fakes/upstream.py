@@ -443,7 +443,9 @@ class UpstreamDouble:
         if kind == "hang":
             # Held until hang_seconds pass, the client goes away or the double stops. Then a
             # 504, as a proxy in front of a stuck server would answer (if anyone is listening).
-            if await ex.pause(self.hang_seconds):
+            if not await ex.pause(self.hang_seconds):
+                self.hits["client disconnected"] += 1
+            else:
                 error = {
                     "error": {
                         "message": "upstream double: hung, then gave up",

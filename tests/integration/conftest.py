@@ -63,6 +63,8 @@ def routing_for(local: UpstreamDouble, hosted: UpstreamDouble, **overrides: Any)
         },
         "thresholds": {"difficulty": 0.5, "sensitivity": 0.5},
     }
+    for name, extra in overrides.pop("upstream_overrides", {}).items():
+        doc["upstreams"][name].update(extra)  # e.g. breaker, retries, kind, saturation
     doc.update(overrides)
     return parse_routing(doc)
 

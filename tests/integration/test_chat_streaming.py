@@ -96,7 +96,9 @@ async def test_error_after_first_byte_is_a_final_error_chunk(
     error = orjson.loads(events[-2][6:])
     assert error["error"]["code"] == "upstream_stream_error"
     assert set(error["error"]) == {"message", "type", "param", "code"}
-    assert len(chunks(events[:-2])) == 2  # what arrived before the reset was relayed
+    # what arrived before the reset was relayed (the double sends 2 chunks; the second may be
+    # lost with the connection, depending on when the client's parser sees the close)
+    assert 1 <= len(chunks(events[:-2])) <= 2
     assert s.hosted.received == []  # no fallback once bytes went out
 
 

@@ -130,3 +130,19 @@ def test_caller_limited_to_local_cannot_force_frontier_and_auto_stays_local() ->
 def test_thresholds_come_from_the_argument_not_the_file() -> None:
     r = decide(Scores(0.6, 0.0), "auto", ANONYMOUS, ROUTING, Thresholds(difficulty=0.7), ALL)
     assert r.tier == "local"
+
+
+def test_saturated_local_tier_spills_auto_requests_to_the_frontier() -> None:
+    busy = frozenset({"local-a", "local-b"})
+    r = decide(EASY, "auto", ANONYMOUS, ROUTING, TH, ALL, busy)
+    assert (r.tier, r.reason, upstreams(r)) == (
+        "frontier", "local_saturated", ["hosted", "local-a", "local-b"])
+    # one replica with room left keeps the request local
+    assert decide(EASY, "auto", ANONYMOUS, ROUTING, TH, ALL, frozenset({"local-a"})).tier == "local"
+    # sensitive requests stay local and queue; forced local stays local
+    assert decide(CARD, "auto", ANONYMOUS, ROUTING, TH, ALL, busy).reason == "sensitive"
+    assert decide(EASY, "local", ANONYMOUS, ROUTING, TH, ALL, busy).reason == "forced"
+    # nowhere to spill to: stay local
+    alone = decide(EASY, "auto", ANONYMOUS, NO_FRONTIER, TH, frozenset({"local-a"}),
+                   frozenset({"local-a"}))
+    assert alone.tier == "local"
