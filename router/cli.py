@@ -51,9 +51,11 @@ def serve(args: argparse.Namespace) -> int:
     from router.app import create_app
     from router.gateway import resolve_routing
     from router.logs import configure_logging
+    from workers.pool import UpstreamPool
 
     settings = _settings(args)
     routing = resolve_routing(settings, os.environ)  # a bad file stops here, with its key path
+    UpstreamPool.from_routing(routing, os.environ)  # and so does a missing API key variable
     if args.check:
         print(f"config ok: {len(routing.upstreams)} upstreams, tiers {', '.join(routing.tiers)}")
         return 0
@@ -68,7 +70,7 @@ def serve(args: argparse.Namespace) -> int:
         ws="none",
         log_config=None,
         access_log=False,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=int(settings.shutdown_grace),
     )
     return 0
 

@@ -17,7 +17,7 @@ the other tier's, which the call-time fallback loop walks in order.
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from classifier.scores import Scores
 from router.auth import Caller
@@ -137,3 +137,15 @@ def decide(
     ):
         tier, reason, primary, other = "frontier", "local_saturated", other, primary
     return Route(tier, routing.tiers[tier].model, reason, False, primary + other)
+
+
+def keep_local(route: Route, local_model: str, reason: str) -> Route | None:
+    """The route without its frontier targets (a tenant's USD budget is spent): a local route
+    loses its frontier fallback, a frontier route becomes local with `reason`. None when the
+    route has no local target to keep (the caller may not use it, or none is healthy)."""
+    local = tuple(t for t in route.targets if t.tier == "local")
+    if not local:
+        return None
+    if route.tier == "local":
+        return replace(route, targets=local)
+    return Route("local", local_model, reason, route.sensitive, local)

@@ -110,6 +110,20 @@ class Limits(Strict):
     request_timeout: Annotated[float, Field(gt=0)] = 900.0  # all targets together, to 1st byte
 
 
+class TenantPolicy(Strict):
+    """What one tenant may do (docs/security.md). In `tenants.<name>` of the routing file and,
+    field by field overriding it, in each entry of the keys file. Unset = unlimited."""
+
+    allowed_tiers: tuple[TierName, ...] | None = None
+    allowed_models: tuple[str, ...] | None = None  # tier model names; others are off limits
+    rpm: Annotated[int, Field(gt=0)] | None = None  # requests per minute
+    tpm: Annotated[int, Field(gt=0)] | None = None  # tokens (prompt + completion) per minute
+    usd_per_day: Annotated[float, Field(gt=0)] | None = None  # UTC day
+    max_tokens: Annotated[int, Field(gt=0)] | None = None  # cap on a request's max_tokens
+    budget_downgrade: bool = False  # budget nearly spent: frontier-bound -> local, not 429
+    downgrade_at: Annotated[float, Field(gt=0, le=1)] = 0.9  # share of usd_per_day
+
+
 class CacheConfig(Strict):
     """Exact response cache. Sampled answers (temperature > 0, or absent: the providers'
     default is 1) are cached only with `cache_sampled: true`."""
@@ -146,6 +160,7 @@ class Routing(Strict):
     cache: CacheConfig = CacheConfig()
     decisions: DecisionsConfig = DecisionsConfig()
     prices: dict[str, Price] = {}  # per-model overrides of workers/pricing.json
+    tenants: dict[str, TenantPolicy] = {}  # by tenant name; keys map to tenants
     default_model: str = "auto"
 
     @model_validator(mode="after")
@@ -166,6 +181,10 @@ class Routing(Strict):
                 names[name] = tier_name
         if not self.tiers["local"].targets:
             raise ValueError("tiers.local.targets: at least one upstream is required")
+        for tenant, policy in self.tenants.items():
+            unknown = sorted(set(policy.allowed_models or ()) - set(names))
+            if unknown:
+                raise ValueError(f"tenants.{tenant}.allowed_models: unknown model {unknown[0]!r}")
         return self
 
     def tier_of_model(self, name: str) -> TierName | None:

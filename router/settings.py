@@ -24,12 +24,16 @@ class Settings(BaseSettings):
     admin_key: SecretStr | None = None
     api_keys: SecretStr | None = None  # "key:tenant,key2:tenant2"
     keys_file: Path | None = None
+    # No client keys: allowed on loopback (with a warning); elsewhere only with this set.
+    auth_disabled: bool = False
     # Embedded default only: where the supervised llama.cpp worker listens.
     local_port: int = Field(8001, ge=1, le=65535)
     frontier_base_url: str | None = None
     frontier_model: str | None = None
     # Start/stop the workers of upstreams that declare one (the embedded default always does).
     launch_workers: bool = True
+    # On SIGTERM: stop accepting, let in-flight requests and streams finish for this long.
+    shutdown_grace: float = Field(30.0, ge=0)
     # Decision records go to Redis when redis_url is set, else to this rotating JSONL file.
     decision_log: Path = Field(
         default_factory=lambda: Path.home() / ".local" / "state" / "tiergate" / "decisions.jsonl"

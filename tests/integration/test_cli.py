@@ -60,3 +60,15 @@ def test_classify_reads_json_lines_and_writes_one_line_each() -> None:
     assert set(haiku) == {"difficulty", "sensitivity", "sensitive", "entities"}
     assert 0.0 <= haiku["difficulty"] <= 1.0 and haiku["sensitive"] is False
     assert "error" in bad
+
+
+def test_missing_api_key_variable_stops_start_up(tmp_path: Path) -> None:
+    config = tmp_path / "tiergate.yaml"
+    config.write_text(
+        "upstreams:\n  l: {kind: llamacpp, base_url: 'http://127.0.0.1:1/v1'}\n"
+        "  f: {kind: openai, base_url: 'http://127.0.0.1:2/v1', api_key_env: TG_TEST_UNSET}\n"
+        "tiers:\n  local: {targets: [l], model: m}\n  frontier: {targets: [f], model: g}\n"
+    )
+    result = run("serve", "--config", str(config), "--check")
+    assert result.returncode == 2
+    assert "upstreams.f.api_key_env" in result.stderr and "TG_TEST_UNSET" in result.stderr
