@@ -1,12 +1,17 @@
-"""The on-disk model: exported linear weights in a skops file that is checked before it is loaded.
+"""The on-disk model: plain arrays and scalars in a skops file, checked before it is read.
 
-The artifact holds only plain data: a dict of str, int, float and float64 numpy arrays. No
-estimator objects are stored, so nothing in it can run code, and it loads in milliseconds.
-Before `skops.io.load` sees the file, every node of its schema is compared with an explicit
-allow-list of (module, class, loader) triples; an artifact that names any other type (an
-sklearn estimator, a function, an OrderedDict) is refused with `ArtifactError`. `skops.io.load`
-is then called with exactly the same allow-list as its trusted types, so the check is done
-twice by two independent readers.
+The artifact holds only plain data: a dict of str, int, float, lists of str and float64 numpy
+arrays. No estimator objects are stored, so nothing in it can run code. Every node of the
+file's schema is compared with an explicit allow-list of (module, class, loader) triples; an
+artifact that names any other type (an sklearn estimator, a function, an OrderedDict) is
+refused with `ArtifactError`.
+
+Writing uses `skops.io.dump` (the training side). Reading does not import skops: `import
+skops.io` alone costs about one second (it pulls in scikit-learn), which would blow the 1 s
+load budget. After the allow-list check the schema is walked here, with four node kinds only,
+JSON scalars decoded with `json.loads` and arrays read with `np.load(allow_pickle=False)`, so
+the reader cannot instantiate anything but dicts, lists, JSON values and numeric arrays. A unit
+test holds this reader to `skops.io.load` on the same file.
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 FORMAT = "tiergate-classifier"
-VERSION = 1
+VERSION = 2
 _ALLOWED_NODES = frozenset(
     {
         ("builtins", "dict", "DictNode"),
@@ -35,20 +39,11 @@ _ALLOWED_NODES = frozenset(
         ("numpy", "ndarray", "NdArrayNode"),
     }
 )
-_TRUSTED = sorted({f"{module}.{name}" for module, name, _ in _ALLOWED_NODES})
+FloatArray = npt.NDArray[np.float64]
 
 
 class ArtifactError(Exception):
     """The classifier artifact is missing, malformed, or contains a type that is not trusted."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinearHead:
-    """A logistic-regression head exported as arrays: hashed-feature and dense weights."""
-
-    weights: npt.NDArray[np.float64]
-    dense_weights: npt.NDArray[np.float64]
-    intercept: float
 
 
 def _schema_nodes(node: Any) -> Iterator[tuple[str, str, str]]:
@@ -74,59 +69,71 @@ def untrusted_types(path: Path) -> list[str]:
                    if (m, c, ld) not in _ALLOWED_NODES})  # fmt: skip
 
 
-def save_head(path: Path, head: LinearHead, n_bits: int, metadata: dict[str, Any]) -> None:
-    """Write `head` as a compressed skops artifact (plain dict of arrays and scalars)."""
+def save_artifact(path: Path, content: dict[str, Any]) -> None:
+    """Write `content` (str keys; str, int, float, list of str, float64 arrays) with skops."""
     import skops.io
 
-    content = {
-        "format": FORMAT,
-        "version": VERSION,
-        "n_bits": n_bits,
-        "weights": np.ascontiguousarray(head.weights, dtype=np.float64),
-        "dense_weights": np.ascontiguousarray(head.dense_weights, dtype=np.float64),
-        "intercept": float(head.intercept),
-        "metadata": json.dumps(metadata, sort_keys=True),
-    }
     path.parent.mkdir(parents=True, exist_ok=True)
     skops.io.dump(content, path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
-def _array(content: dict[str, Any], key: str, size: int) -> npt.NDArray[np.float64]:
-    value = content.get(key)
-    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.shape != (size,):
-        raise ArtifactError(f"artifact field {key!r} must be a float64 array of shape ({size},)")
-    if not np.all(np.isfinite(value)):
-        raise ArtifactError(f"artifact field {key!r} has non-finite values")
-    value.flags.writeable = False
-    return value
+def _node(archive: zipfile.ZipFile, node: Any) -> Any:
+    loader = node.get("__loader__") if isinstance(node, dict) else None
+    if loader == "JsonNode":
+        return json.loads(node["content"])
+    if loader == "DictNode":
+        return {key: _node(archive, value) for key, value in node["content"].items()}
+    if loader == "ListNode":
+        return [_node(archive, value) for value in node["content"]]
+    if loader == "NdArrayNode" and node.get("type") == "numpy":
+        with archive.open(str(node["file"])) as handle:
+            return np.load(handle, allow_pickle=False)
+    raise ArtifactError(f"unexpected node {loader!r}")
 
 
-def load_head(path: Path, n_dense: int) -> tuple[LinearHead, int]:
-    """Check, then load, an artifact written by `save_head`; return the head and its n_bits."""
-    import skops.io
-
+def read_artifact(path: Path) -> dict[str, Any]:
+    """Check the schema against the allow-list, then read the content without skops."""
     if not path.is_file():
         raise ArtifactError(f"classifier artifact not found: {path}")
     bad = untrusted_types(path)
     if bad:
         raise ArtifactError(f"{path}: refusing artifact with untrusted types: {', '.join(bad)}")
     try:
-        content = skops.io.load(path, trusted=_TRUSTED)
-    except Exception as exc:  # skops raises many types for a corrupt file; all mean "refuse"
+        with zipfile.ZipFile(path) as archive:
+            content = _node(archive, json.loads(archive.read("schema.json")))
+    except ArtifactError as exc:
+        raise ArtifactError(f"{path}: cannot load artifact ({exc})") from exc
+    except (OSError, KeyError, TypeError, ValueError, zipfile.BadZipFile) as exc:
         raise ArtifactError(f"{path}: cannot load artifact ({exc})") from exc
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise ArtifactError(f"{path}: not a {FORMAT} artifact")
     if content.get("version") != VERSION:
         raise ArtifactError(f"{path}: artifact version {content.get('version')!r} != {VERSION}")
-    n_bits = content.get("n_bits")
-    if not isinstance(n_bits, int) or not 8 <= n_bits <= 24:
-        raise ArtifactError(f"{path}: bad n_bits {n_bits!r}")
-    intercept = content.get("intercept")
-    if not isinstance(intercept, float):
-        raise ArtifactError(f"{path}: bad intercept {intercept!r}")
-    head = LinearHead(
-        weights=_array(content, "weights", 1 << n_bits),
-        dense_weights=_array(content, "dense_weights", n_dense),
-        intercept=intercept,
-    )
-    return head, n_bits
+    return content
+
+
+def float_array(content: dict[str, Any], key: str, shape: tuple[int, ...]) -> FloatArray:
+    """`content[key]` as a read-only float64 array of exactly `shape`, all finite."""
+    value = content.get(key)
+    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.shape != shape:
+        raise ArtifactError(f"artifact field {key!r} must be a float64 array of shape {shape}")
+    if not np.all(np.isfinite(value)):
+        raise ArtifactError(f"artifact field {key!r} has non-finite values")
+    value.flags.writeable = False
+    return value
+
+
+def int_field(content: dict[str, Any], key: str, low: int, high: int) -> int:
+    """`content[key]` as an int in [low, high]."""
+    value = content.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ArtifactError(f"artifact field {key!r} must be an int in [{low}, {high}]")
+    return value
+
+
+def float_field(content: dict[str, Any], key: str) -> float:
+    """`content[key]` as a finite float."""
+    value = content.get(key)
+    if not isinstance(value, float) or not np.isfinite(value):
+        raise ArtifactError(f"artifact field {key!r} must be a finite float")
+    return value

@@ -84,8 +84,9 @@ def _dcrouter(path: Path, name: str, seed: int) -> Iterator[Example]:
     for row in _rows(path):
         small = sum(float(row[f"score__{m}"] or 0) for m in _DC_SMALL) / len(_DC_SMALL)
         large = max(float(row[f"score__{m}"] or 0) for m in _DC_LARGE)
-        yield Example(name, row["question"], large * (1.0 - small), row["split"] == "test",
-                      small, large)
+        yield Example(
+            name, row["question"], large * (1.0 - small), row["split"] == "test", small, large
+        )
 
 
 def _mean(values: list[float]) -> float | None:
@@ -106,8 +107,14 @@ def _alpacaeval(folder: Path, seed: int) -> Iterator[Example]:
                       for m in _AE1_SMALL if row.get(f"pref__{m}")])  # fmt: skip
         if labels:
             text = row["instruction"]
-            yield Example("alpacaeval", text, sum(labels) / len(labels), is_test(text, seed),
-                          math.nan if weak is None else weak, float(strong_wins))
+            yield Example(
+                "alpacaeval",
+                text,
+                sum(labels) / len(labels),
+                is_test(text, seed),
+                math.nan if weak is None else weak,
+                float(strong_wins),
+            )
 
 
 def _arena(path: Path, name: str, seed: int) -> Iterator[Example]:

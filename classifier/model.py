@@ -2,7 +2,8 @@
 
 Training uses scikit-learn, serving does not: `predict_proba` spends ~0.5 ms per call on input
 validation, while the same logistic regression is a gather, a sum and a sigmoid over exported
-weights (`lean_probability`). A unit test holds the two to the same probabilities. A
+weights (`lean_probability`; the whole gated head in `difficulty.GatedHead.probability`). Unit
+tests hold the lean paths to scikit-learn's probabilities. A
 `Classifier` is immutable after `load`, so one instance serves every thread.
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from classifier import features, messages, sensitivity
-from classifier.artifact import LinearHead, load_head
+from classifier.artifact import read_artifact
 from classifier.detectors import Detectors, build_detectors
+from classifier.difficulty import GatedHead, LinearHead
 from classifier.scores import Scores
 
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "default.skops"
@@ -51,7 +53,7 @@ def lean_probability(
 class Classifier:
     """Scores requests: difficulty from the last user message, sensitivity from all messages."""
 
-    head: LinearHead
+    head: GatedHead
     featurizer: features.Featurizer
     detectors: Detectors
 
@@ -61,12 +63,12 @@ class Classifier:
 
         Raises `ArtifactError` when the file is missing, malformed or names an untrusted type.
         """
-        head, n_bits = load_head(path or DEFAULT_ARTIFACT, len(features.DENSE_NAMES))
-        return cls(head, features.Featurizer(n_bits), build_detectors())
+        head = GatedHead.from_content(read_artifact(path or DEFAULT_ARTIFACT))
+        return cls(head, features.Featurizer(head.n_bits), build_detectors())
 
     def difficulty(self, text: str, n_turns: int = 1) -> float:
         """P(the small tier falls short of the frontier) for a prompt `text`."""
-        return lean_probability(self.head, self.featurizer, text, n_turns)
+        return self.head.probability(self.featurizer, text, n_turns)
 
     def score(self, request_messages: Sequence[Mapping[str, Any]]) -> Scores:
         """Score OpenAI chat messages. Never raises on odd shapes: non-text counts as empty."""

@@ -1,25 +1,27 @@
-"""Fit the difficulty head on the offline data and ship it as weights plus a model card.
+"""Fit the difficulty head on labelled prompts and ship it as weights plus a model card.
 
-    python -m classifier.train --data /work/shared/offline-data \
+    python -m classifier.train --data ../shared/offline-data \
         --out classifier/artifacts/default.skops --seed 0
 
-Scikit-learn's LogisticRegression (lbfgs, deterministic) is fitted on the features of
-`features.Featurizer`; its coefficients are exported to a `LinearHead` and served without
-sklearn. Soft labels p are fitted as two weighted rows (label 1 with weight p, label 0 with
-weight 1 - p), which minimises the same cross-entropy. Each data set's total weight is capped
-so MMLU's 11k prompts do not drown the others. C is chosen on a validation split carved out of
-the training split; test splits are only scored, never fitted. Re-running with the same data
-and seed gives the same weights (the card records their sha256; the zip container's
-timestamps differ).
+Scikit-learn fits every part of `difficulty.GatedHead` (lbfgs, deterministic) on the features
+of `features.Featurizer`; the coefficients are exported and served without sklearn. Soft labels
+p are fitted as two weighted rows (label 1 with weight p, label 0 with weight 1 - p), which
+minimises the same cross-entropy. Each data set's total weight is capped so MMLU's 11k prompts
+do not drown the others. The experts are fitted on out-of-fold base logits (3 folds), so they
+learn how far the n-grams can be trusted on prompts the base model has not seen. Test splits
+are only scored, never fitted. Same data and seed give the same weights (the card records
+their sha256; the zip container's timestamps differ).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
+import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +30,18 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from classifier import datasets, features
-from classifier.artifact import LinearHead, save_head
+from classifier.artifact import FORMAT, VERSION, save_artifact
 from classifier.card import build_card, evaluate, write_card
+from classifier.difficulty import N_DENSE, GatedHead, LinearHead, stack_rows
 
 N_BITS = 18
+GATE_BITS = 14
 DATASET_WEIGHT_CAP = 3000.0
-C_GRID = (0.5, 2.0, 8.0)
+BASE_C, GATE_C, EXPERT_C = 1.0, 1.0, 3.0
+FOLDS = 3
+_FIXED_EFFECT_SCALE = 3.0  # per-data-set intercept columns, scaled up so they are barely penalised
+DOMAIN_OF = {"alpacaeval": "chat", "arena_hard": "chat"}  # others: the data set's own name
+Progress = Callable[[str], None]
 
 
 def build_matrix(featurizer: features.Featurizer, texts: Sequence[str]) -> sp.csr_matrix:
@@ -49,31 +57,30 @@ def build_matrix(featurizer: features.Featurizer, texts: Sequence[str]) -> sp.cs
         cols += [idx, n_hashed + np.arange(dense.size)]
         data += [hashed, dense]
         indptr.append(indptr[-1] + idx.size + dense.size)
-    shape = (len(texts), n_hashed + len(features.DENSE_NAMES))
+    shape = (len(texts), n_hashed + N_DENSE)
     matrix = sp.csr_matrix((np.concatenate(data), np.concatenate(cols), indptr), shape=shape)
     matrix.sum_duplicates()  # repeated n-grams add up, exactly like the lean scorer's sum
     return matrix
 
 
-def fit_head(
-    matrix: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray, c: float
-) -> LogisticRegression:
+def fit_head(matrix: Any, labels: np.ndarray, weights: np.ndarray, c: float) -> LogisticRegression:
     """Fit a logistic regression on soft labels in [0, 1] with per-row weights."""
     rows = np.concatenate([np.arange(len(labels))] * 2)
     y = np.concatenate([np.ones(len(labels)), np.zeros(len(labels))])
     w = np.concatenate([weights * labels, weights * (1.0 - labels)])
     keep = w > 0
-    model = LogisticRegression(C=c, solver="lbfgs", max_iter=2000, tol=1e-6)
+    model = LogisticRegression(C=c, solver="lbfgs", max_iter=3000, tol=1e-6)
     model.fit(matrix[rows[keep]], y[keep], sample_weight=w[keep])
     return model
 
 
 def export_head(model: LogisticRegression, n_bits: int) -> LinearHead:
-    """The fitted coefficients as a `LinearHead` for the lean scorer."""
+    """The fitted hashed and dense coefficients as a `LinearHead` (extra columns dropped)."""
     coef = np.asarray(model.coef_, dtype=np.float64).ravel()
+    n_hashed = 1 << n_bits
     return LinearHead(
-        weights=coef[: 1 << n_bits].copy(),
-        dense_weights=coef[1 << n_bits :].copy(),
+        weights=coef[:n_hashed].copy(),
+        dense_weights=coef[n_hashed : n_hashed + N_DENSE].copy(),
         intercept=float(model.intercept_[0]),
     )
 
@@ -84,47 +91,139 @@ def dataset_weights(examples: Sequence[datasets.Example]) -> np.ndarray:
     return np.array([min(1.0, DATASET_WEIGHT_CAP / counts[e.dataset]) for e in examples])
 
 
-def _select_c(featurizer: features.Featurizer, train: list[datasets.Example], seed: int) -> float:
-    fit = [e for e in train if not datasets.is_test(e.text, seed + 1)]
-    val = [e for e in train if datasets.is_test(e.text, seed + 1)]
-    matrix, val_matrix = build_matrix(featurizer, [e.text for e in fit]), None
-    val_matrix = build_matrix(featurizer, [e.text for e in val])
-    labels = np.array([e.label for e in fit])
-    best, best_auc = C_GRID[0], -1.0
-    for c in C_GRID:
-        model = fit_head(matrix, labels, dataset_weights(fit), c)
-        scores = model.predict_proba(val_matrix)[:, 1]
-        auc = float(np.mean([m["auc"] for m in evaluate(val, scores).values() if "auc" in m]))
-        print(f"  C={c:g}: mean validation AUC {auc:.4f}", file=sys.stderr)
-        if auc > best_auc:
-            best, best_auc = c, auc
-    return best
+def _fixed_effects(examples: Sequence[datasets.Example], names: list[str]) -> sp.csr_matrix:
+    rows = np.arange(len(examples))
+    cols = np.array([names.index(e.dataset) for e in examples])
+    values = np.full(len(examples), _FIXED_EFFECT_SCALE)
+    return sp.csr_matrix((values, (rows, cols)), shape=(len(examples), len(names)))
+
+
+def fit_base(matrix: sp.csr_matrix, examples: Sequence[datasets.Example]) -> LinearHead:
+    """The n-gram + dense logistic regression, with per-data-set intercepts dropped at export."""
+    names = sorted({e.dataset for e in examples})
+    design = sp.hstack([matrix, _fixed_effects(examples, names)]).tocsr()
+    labels = np.array([e.label for e in examples])
+    model = fit_head(design, labels, dataset_weights(examples), BASE_C)
+    head = export_head(model, _n_bits(matrix))
+    # Serve with the average of the per-set intercepts, weighted as in training.
+    effects = np.asarray(model.coef_).ravel()[-len(names) :] * _FIXED_EFFECT_SCALE
+    share = Counter({n: 0.0 for n in names})
+    for example, weight in zip(examples, dataset_weights(examples), strict=True):
+        share[example.dataset] += weight
+    mean_effect = sum(effects[i] * share[n] for i, n in enumerate(names)) / sum(share.values())
+    return LinearHead(head.weights, head.dense_weights, head.intercept + float(mean_effect))
+
+
+def _n_bits(matrix: sp.csr_matrix) -> int:
+    return int(matrix.shape[1] - N_DENSE).bit_length() - 1
+
+
+def base_logits(head: LinearHead, matrix: sp.csr_matrix) -> np.ndarray:
+    """The base head's logit for every row of `matrix`."""
+    return np.asarray(matrix @ np.concatenate([head.weights, head.dense_weights])) + head.intercept
+
+
+def _folded(matrix: sp.csr_matrix, gate_bits: int) -> sp.csr_matrix:
+    n_hashed = matrix.shape[1] - N_DENSE
+    fold = sp.csr_matrix(
+        (np.ones(n_hashed), (np.arange(n_hashed), np.arange(n_hashed) & ((1 << gate_bits) - 1))),
+        shape=(n_hashed, 1 << gate_bits),
+    )
+    return (matrix[:, :n_hashed] @ fold).tocsr()
+
+
+def _fit_gate(
+    matrix: sp.csr_matrix, domains: list[str], names: list[str], weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    folded = _folded(matrix, min(GATE_BITS, _n_bits(matrix)))
+    if len(names) == 1:
+        return np.zeros((folded.shape[1], 1)), np.zeros(1)
+    model = LogisticRegression(C=GATE_C, solver="lbfgs", max_iter=3000, tol=1e-6)
+    model.fit(folded, np.array([names.index(d) for d in domains]), sample_weight=weights)
+    coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
+    if len(names) == 2:  # sklearn's binary form: one row for class 1, class 0 at zero
+        coef = np.vstack([np.zeros_like(coef), coef])
+        intercept = np.concatenate([[0.0], intercept])
+    return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.astype(np.float64)
+
+
+def fit_gated(
+    examples: Sequence[datasets.Example],
+    featurizer: features.Featurizer,
+    seed: int,
+    progress: Progress = lambda _: None,
+) -> GatedHead:
+    """Fit base, gate and experts on `examples` (all of them are training rows)."""
+    matrix = build_matrix(featurizer, [e.text for e in examples])
+    folds = np.array([zlib.crc32(f"{seed}:fold:{e.text}".encode()) % FOLDS for e in examples])
+    out_of_fold = np.zeros(len(examples))
+    for k in range(FOLDS):
+        progress(f"base model, fold {k + 1}/{FOLDS}")
+        fit_rows, held = np.flatnonzero(folds != k), np.flatnonzero(folds == k)
+        head = fit_base(matrix[fit_rows], [examples[int(i)] for i in fit_rows])
+        out_of_fold[held] = base_logits(head, matrix[held])
+    progress("base model, all rows")
+    base = fit_base(matrix, examples)
+    domains = [DOMAIN_OF.get(e.dataset, e.dataset) for e in examples]
+    names = sorted(set(domains))
+    weights = dataset_weights(examples)
+    progress("domain gate")
+    gate_weights, gate_intercepts = _fit_gate(matrix, domains, names, weights)
+    stacked = stack_rows(out_of_fold, matrix[:, -N_DENSE:].toarray())
+    labels = np.array([e.label for e in examples])
+    expert_weights, expert_intercepts = [], []
+    for name in names:
+        progress(f"expert {name}")
+        rows = np.flatnonzero(np.array(domains) == name)
+        model = fit_head(stacked[rows], labels[rows], weights[rows], EXPERT_C)
+        expert_weights.append(np.asarray(model.coef_, dtype=np.float64).ravel())
+        expert_intercepts.append(float(model.intercept_[0]))
+    return GatedHead(
+        base, featurizer.n_bits, min(GATE_BITS, featurizer.n_bits), tuple(names), gate_weights,
+        gate_intercepts, np.vstack(expert_weights), np.array(expert_intercepts),
+    )  # fmt: skip
+
+
+def batch_probability(head: GatedHead, matrix: sp.csr_matrix) -> np.ndarray:
+    """`GatedHead.probability` for every row of a `build_matrix` matrix (one turn each)."""
+    z = base_logits(head.base, matrix)
+    gate = _folded(matrix, head.gate_bits) @ head.gate_weights + head.gate_intercepts
+    gate = np.exp(gate - gate.max(axis=1, keepdims=True))
+    gate /= gate.sum(axis=1, keepdims=True)
+    experts = stack_rows(z, matrix[:, -N_DENSE:].toarray()) @ head.expert_weights.T
+    return np.asarray((gate / (1.0 + np.exp(-(experts + head.expert_intercepts)))).sum(axis=1))
+
+
+def save_head(path: Path, head: GatedHead, metadata: dict[str, Any]) -> str:
+    """Write the artifact; return the sha256 of its weights (recorded in the card)."""
+    content = {"format": FORMAT, "version": VERSION} | head.to_content()
+    digest = hashlib.sha256(b"".join(
+        np.ascontiguousarray(v).tobytes() for v in content.values() if isinstance(v, np.ndarray)
+    )).hexdigest()  # fmt: skip
+    content["metadata"] = json.dumps(metadata | {"weights_sha256": digest}, sort_keys=True)
+    save_artifact(path, content)
+    return digest
 
 
 def train(data: Path, out: Path, seed: int, n_bits: int = N_BITS) -> dict[str, Any]:
-    """Fit, evaluate on the held-out splits, save the artifact and its card; return the card."""
+    """Fit on the training splits, evaluate on the held-out ones, save artifact and card."""
     examples = datasets.load_examples(data, seed)
     train_set = [e for e in examples if not e.test]
     test_set = [e for e in examples if e.test]
     featurizer = features.Featurizer(n_bits)
-    c = _select_c(featurizer, train_set, seed)
-    matrix = build_matrix(featurizer, [e.text for e in train_set])
-    labels = np.array([e.label for e in train_set])
-    model = fit_head(matrix, labels, dataset_weights(train_set), c)
-    head = export_head(model, n_bits)
-    scores = model.predict_proba(build_matrix(featurizer, [e.text for e in test_set]))[:, 1]
-    digest = hashlib.sha256(head.weights.tobytes() + head.dense_weights.tobytes()).hexdigest()
-    card = build_card(data, seed, n_bits, c, evaluate(test_set, scores), digest)
+    head = fit_gated(train_set, featurizer, seed, lambda s: print(f"  {s}", file=sys.stderr))
+    scores = batch_probability(head, build_matrix(featurizer, [e.text for e in test_set]))
+    digest = save_head(out, head, {"seed": seed})
+    card = build_card(data, seed, head, evaluate(test_set, scores), digest)
     card["train_rows"] = dict(Counter(e.dataset for e in train_set))
     card["test_rows"] = dict(Counter(e.dataset for e in test_set))
-    save_head(out, head, n_bits, {"seed": seed, "C": c, "weights_sha256": digest})
     write_card(out.with_name(out.name.removesuffix(".skops") + ".card.json"), card)
     return card
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; skips (exit 0) with a message when the data is absent."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("../shared/offline-data"))
     parser.add_argument("--out", type=Path, default=Path("classifier/artifacts/default.skops"))
     parser.add_argument("--seed", type=int, default=0)

@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     worker = sub.add_parser("worker", help="start and supervise local model servers")
     worker.add_argument("--config", type=Path, help="routing YAML (default: embedded default)")
     worker.add_argument("names", nargs="*", help="upstream names (default: every worker)")
+    for name, text in (
+        ("calibrate", "turn a target frontier share into a threshold"),
+        ("eval", "cost/quality table of a threshold sweep"),
+    ):
+        sub.add_parser(name, help=text, add_help=False)  # options parsed by the classifier
     classify = sub.add_parser("classify", help="score JSON lines from stdin")
     classify.add_argument(
         "--threshold",
@@ -93,6 +98,11 @@ def classify(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in ("calibrate", "eval"):
+        from classifier.commands import calibrate_main, eval_main
+
+        return (calibrate_main if argv[0] == "calibrate" else eval_main)(argv[1:])
     args = _parser().parse_args(argv)
     handler = {"serve": serve, "worker": worker, "classify": classify}[args.command]
     try:

@@ -14,8 +14,7 @@ Base URL convention: `https://api.anthropic.com/v1` (requests go to `{base_url}/
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
 import aiohttp
@@ -27,7 +26,7 @@ from workers.anthropic_request import to_messages_request
 from workers.anthropic_response import openai_error, to_chat_completion
 from workers.anthropic_stream import StreamTranslator, translate_events
 from workers.sse import iter_sse
-from workers.upstream import ChunkStream, Completion, OpenAIUpstream, UpstreamFailure
+from workers.upstream import Completion, OpenAIUpstream, UpstreamFailure
 
 ANTHROPIC_VERSION: Final = "2023-06-01"
 
@@ -61,19 +60,10 @@ class AnthropicUpstream(OpenAIUpstream):
                 exc.relayed_status, exc.relayed_type, exc.message, exc.headers
             ) from None
 
-    async def complete(self, payload: Mapping[str, Any]) -> Completion:
-        request = to_messages_request(payload)
-        t = self.spec.timeouts
-        try:
-            async with asyncio.timeout(t.total):
-                async with asyncio.timeout(t.first_byte):
-                    resp = await self._post(request)
-                async with resp:
-                    raw = await resp.read()
-        except TimeoutError:
-            raise UpstreamFailure(self.name, "timeout", "no complete answer in time") from None
-        except (aiohttp.ClientError, ConnectionError) as exc:
-            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
+    def _wire_request(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        return to_messages_request(payload)
+
+    def _completion(self, raw: bytes, payload: Mapping[str, Any]) -> Completion:
         try:
             message = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -83,35 +73,11 @@ class AnthropicUpstream(OpenAIUpstream):
         body = to_chat_completion(message, str(payload.get("model") or message.get("model")))
         return Completion(body, orjson.dumps(body))
 
-    async def open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
-        """POST a streaming request and wait for its first translated chunk (bounded by
-        first_byte), so a failure before the first byte can still fall back."""
-        request = to_messages_request({**payload, "stream": True})
+    def _stream_events(
+        self, resp: aiohttp.ClientResponse, payload: Mapping[str, Any]
+    ) -> AsyncIterator[bytes]:
+        """Anthropic's event stream, translated to OpenAI chunk payloads as they arrive."""
         translator = StreamTranslator(
             self.name, str(payload.get("model") or ""), _include_usage(payload)
         )
-        t = self.spec.timeouts
-        resp: aiohttp.ClientResponse | None = None
-        try:
-            async with asyncio.timeout(t.first_byte):
-                resp = await self._post(request)
-                if not resp.headers.get("Content-Type", "").startswith("text/event-stream"):
-                    raise UpstreamFailure(self.name, "malformed", "stream is not text/event-stream")
-                events = translate_events(iter_sse(resp.content), translator)
-                first = await anext(events, None)
-        except TimeoutError:
-            if resp is not None:
-                resp.close()
-            raise UpstreamFailure(self.name, "timeout", "no first chunk in time") from None
-        except (aiohttp.ClientError, ConnectionError) as exc:
-            if resp is not None:
-                resp.close()
-            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
-        except UpstreamFailure:
-            if resp is not None:
-                resp.close()
-            raise
-        if first is None:
-            resp.close()
-            raise UpstreamFailure(self.name, "stream_broken", "stream closed before any event")
-        return ChunkStream(self.name, resp, events, first, t.first_byte)
+        return translate_events(iter_sse(resp.content), translator)

@@ -229,18 +229,12 @@ class OpenAIUpstream:
         finally:
             self.inflight -= 1
 
-    async def _complete(self, payload: Mapping[str, Any]) -> Completion:
-        t = self.spec.timeouts
-        try:
-            async with asyncio.timeout(t.total):
-                async with asyncio.timeout(t.first_byte):
-                    resp = await self._post(payload)
-                async with resp:
-                    raw = await resp.read()
-        except TimeoutError:
-            raise UpstreamFailure(self.name, "timeout", "no complete answer in time") from None
-        except (aiohttp.ClientError, ConnectionError) as exc:
-            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
+    # Hooks a translating subclass (workers/anthropic.py) overrides; the call machinery —
+    # timeouts, failure kinds, in-flight accounting — stays here, once.
+    def _wire_request(self, payload: Mapping[str, Any]) -> Mapping[str, Any]:
+        return payload
+
+    def _completion(self, raw: bytes, payload: Mapping[str, Any]) -> Completion:
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -248,6 +242,25 @@ class OpenAIUpstream:
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
             raise UpstreamFailure(self.name, "malformed", "answer has no choices")
         return Completion(body, raw)
+
+    def _stream_events(
+        self, resp: aiohttp.ClientResponse, payload: Mapping[str, Any]
+    ) -> AsyncIterator[bytes]:
+        return iter_sse_data(resp.content)
+
+    async def _complete(self, payload: Mapping[str, Any]) -> Completion:
+        t = self.spec.timeouts
+        try:
+            async with asyncio.timeout(t.total):
+                async with asyncio.timeout(t.first_byte):
+                    resp = await self._post(self._wire_request(payload))
+                async with resp:
+                    raw = await resp.read()
+        except TimeoutError:
+            raise UpstreamFailure(self.name, "timeout", "no complete answer in time") from None
+        except (aiohttp.ClientError, ConnectionError) as exc:
+            raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
+        return self._completion(raw, payload)
 
     async def open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
         """POST a streaming request and wait for its first event (bounded by first_byte)."""
@@ -267,10 +280,10 @@ class OpenAIUpstream:
         resp: aiohttp.ClientResponse | None = None
         try:
             async with asyncio.timeout(t.first_byte):
-                resp = await self._post(payload)
+                resp = await self._post(self._wire_request(payload))
                 if not resp.headers.get("Content-Type", "").startswith("text/event-stream"):
                     raise UpstreamFailure(self.name, "malformed", "stream is not text/event-stream")
-                events = iter_sse_data(resp.content)
+                events = self._stream_events(resp, payload)
                 first = await anext(events, None)
         except TimeoutError:
             if resp is not None:
@@ -294,5 +307,10 @@ class OpenAIUpstream:
                 resp.close()
                 raise UpstreamFailure(self.name, "malformed", "first chunk is not JSON") from None
         return ChunkStream(
-            self.name, resp, events, None if first == b"[DONE]" else first, t.first_byte
+            self.name,
+            resp,
+            events,
+            None if first == b"[DONE]" else first,
+            t.first_byte,
+            on_close=self._stream_closed,
         )

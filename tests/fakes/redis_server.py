@@ -97,6 +97,8 @@ class RedisServer:
                 "",
                 "--appendonly",
                 "no",
+                "--enable-debug-command",  # DEBUG SLEEP stalls Redis for budget tests
+                "local",
                 "--dir",
                 self._workdir.name,
                 "--daemonize",

@@ -50,3 +50,29 @@ async def test_redis_killed_then_restarted(
         results.append(ask(s))
         time.sleep(0.2)
     assert results[-2:] == ["miss", "hit"]
+
+
+async def test_redis_slower_than_the_budget_is_a_bypass(
+    make_stack: Callable[..., Stack], make_redis_server: Callable[[], RedisServer]
+) -> None:
+    import threading
+
+    import redis as redis_py
+
+    server = make_redis_server()
+    s = make_stack(
+        settings={"redis_url": server.url}, thresholds=ALL_LOCAL, cache={"redis_budget_ms": 50}
+    )
+    ask(s)  # warm the connection pool
+    stall = redis_py.Redis.from_url(server.url)
+    try:
+        blocker = threading.Thread(target=lambda: stall.execute_command("DEBUG", "SLEEP", "1.5"))
+        blocker.start()
+        time.sleep(0.1)  # Redis is now stalled for 1.5 s
+        started = time.monotonic()
+        assert ask(s) == "bypass"
+        assert time.monotonic() - started < 1.0  # answered without waiting for Redis
+        blocker.join(timeout=5)
+    finally:
+        stall.close()
+    assert await metric(s, 'tiergate_cache_requests_total{result="unavailable"}') >= 1

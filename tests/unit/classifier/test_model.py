@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifier import DEFAULT_ARTIFACT, Classifier, Scores
+from classifier import DEFAULT_ARTIFACT, Classifier, Scores, datasets
 from classifier.features import Featurizer
 from classifier.model import lean_probability
-from classifier.train import build_matrix, export_head, fit_head
+from classifier.train import batch_probability, build_matrix, export_head, fit_gated, fit_head
 
 _WORDS = [
     "prove",
@@ -68,11 +68,26 @@ def test_lean_path_equals_sklearn_predict_proba() -> None:
     np.testing.assert_allclose(lean, expected, rtol=0, atol=1e-9)
 
 
+def test_gated_head_lean_path_equals_batch_path() -> None:
+    featurizer = Featurizer(10)
+    rng = random.Random(3)
+    examples = [
+        datasets.Example(rng.choice(["a", "b", "c"]), text, rng.random(), False)
+        for text in _prompts(240, 4)
+    ]
+    head = fit_gated(examples, featurizer, seed=0)
+    test = _prompts(100, 5)
+    batch = batch_probability(head, build_matrix(featurizer, test))
+    lean = np.array([head.probability(featurizer, text, 1) for text in test])
+    assert batch.std() > 0.001 and head.domains == ("a", "b", "c")
+    np.testing.assert_allclose(lean, batch, rtol=0, atol=1e-9)
+
+
 def test_shipped_artifact_loads_fast_and_scores_in_range() -> None:
     start = time.perf_counter()
     clf = Classifier.load()
     assert time.perf_counter() - start < 1.0
-    assert DEFAULT_ARTIFACT.is_file() and DEFAULT_ARTIFACT.stat().st_size < 5_000_000
+    assert DEFAULT_ARTIFACT.is_file() and DEFAULT_ARTIFACT.stat().st_size < 20_000_000
     easy = clf.score_text("What is the capital of France?")
     hard = clf.score_text(
         "Write a C++ program that solves the following problem with an O(n log n) algorithm, "

@@ -1,0 +1,135 @@
+"""The difficulty head: a hashed n-gram logit, a domain gate, and one small expert per domain.
+
+Why not one linear model: what makes a prompt hard differs by kind of prompt. In grade-school
+maths a longer problem (more steps) is harder and the words hardly matter; in MMLU the subject
+matters and length does not; in open chat, length even points the other way. One linear model
+over pooled data averages those effects away and, on GSM8K, ranked worse than prompt length
+alone. So the head is a small mixture of experts, all of it linear algebra on one prompt:
+
+1. `base`: logistic regression over hashed word uni/bigrams plus the dense structural features,
+   trained with per-data-set intercepts that are dropped at serving time (so the n-gram weights
+   learn *within*-set difficulty, not which data set a prompt came from). Output: logit `z`.
+2. `gate`: a multinomial logistic regression over the same n-grams folded into
+   `2**gate_bits` buckets, giving P(domain | prompt) for the training domains.
+3. `experts`: per domain, a logistic regression over `stack(z, dense)` = z, the dense features,
+   their pairwise products and z times each dense feature (fitted on out-of-fold `z`).
+
+difficulty = sum over domains of P(domain | prompt) * sigmoid(expert_domain(stack)).
+`probability` is the lean single-prompt path; `train.batch_probability` computes the same on a
+feature matrix, and a unit test holds the two equal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier import features
+from classifier.artifact import ArtifactError, float_array, float_field, int_field
+
+FloatArray = npt.NDArray[np.float64]
+N_DENSE = len(features.DENSE_NAMES)
+_UPPER = np.triu_indices(N_DENSE)
+N_STACK = 1 + N_DENSE + len(_UPPER[0]) + N_DENSE
+
+
+def stack(z: float, dense: FloatArray) -> FloatArray:
+    """The experts' input: z, dense, upper triangle of dense x dense, z * dense."""
+    return np.concatenate(([z], dense, np.outer(dense, dense)[_UPPER], z * dense))
+
+
+def stack_rows(z: FloatArray, dense: FloatArray) -> FloatArray:
+    """`stack` for many rows at once (training side)."""
+    pairs = (dense[:, :, None] * dense[:, None, :])[:, _UPPER[0], _UPPER[1]]
+    return np.hstack([z[:, None], dense, pairs, z[:, None] * dense])
+
+
+@dataclass(frozen=True, slots=True)
+class LinearHead:
+    """A logistic-regression head exported as arrays: hashed-feature and dense weights."""
+
+    weights: FloatArray
+    dense_weights: FloatArray
+    intercept: float
+
+
+@dataclass(frozen=True, slots=True)
+class GatedHead:
+    """Exported weights of the whole difficulty head (see the module docstring)."""
+
+    base: LinearHead
+    n_bits: int
+    gate_bits: int
+    domains: tuple[str, ...]
+    gate_weights: FloatArray  # (2**gate_bits, n_domains)
+    gate_intercepts: FloatArray  # (n_domains,)
+    expert_weights: FloatArray  # (n_domains, N_STACK)
+    expert_intercepts: FloatArray  # (n_domains,)
+    # Domain-major copy of gate_weights: one contiguous 1-D gather per domain is ~3x faster
+    # than gathering rows of the (buckets, domains) array.
+    _gate_by_domain: FloatArray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_domain = np.ascontiguousarray(self.gate_weights.T)
+        by_domain.flags.writeable = False
+        object.__setattr__(self, "_gate_by_domain", by_domain)
+
+    def probability(self, featurizer: features.Featurizer, text: str, n_turns: int) -> float:
+        """P(the small tier falls short) for one prompt, without scikit-learn."""
+        indices = featurizer.indices(text)
+        dense = np.asarray(features.dense_features(text, n_turns))
+        z = self.base.intercept + float(dense @ self.base.dense_weights)
+        gate = self.gate_intercepts
+        if indices.size:
+            scale = 1.0 / math.sqrt(indices.size)
+            z += float(self.base.weights[indices].sum()) * scale
+            folded = indices & ((1 << self.gate_bits) - 1)
+            gate = gate + np.take(self._gate_by_domain, folded, axis=1).sum(axis=1) * scale
+        gate = np.exp(gate - gate.max())
+        experts = self.expert_weights @ stack(z, dense) + self.expert_intercepts
+        return float(gate @ (1.0 / (1.0 + np.exp(-experts))) / gate.sum())
+
+    def to_content(self) -> dict[str, Any]:
+        """The head as plain artifact fields."""
+        return {
+            "n_bits": self.n_bits,
+            "gate_bits": self.gate_bits,
+            "domains": list(self.domains),
+            "weights": self.base.weights,
+            "dense_weights": self.base.dense_weights,
+            "intercept": float(self.base.intercept),
+            "gate_weights": self.gate_weights,
+            "gate_intercepts": self.gate_intercepts,
+            "expert_weights": self.expert_weights,
+            "expert_intercepts": self.expert_intercepts,
+        }
+
+    @classmethod
+    def from_content(cls, content: dict[str, Any]) -> GatedHead:
+        """Validate every field's type and shape; raise `ArtifactError` on any mismatch."""
+        n_bits = int_field(content, "n_bits", 8, 24)
+        gate_bits = int_field(content, "gate_bits", 4, n_bits)
+        domains = content.get("domains")
+        if (
+            not isinstance(domains, list)
+            or not domains
+            or not all(isinstance(d, str) for d in domains)
+        ):
+            raise ArtifactError("artifact field 'domains' must be a non-empty list of str")
+        k = len(domains)
+        base = LinearHead(
+            float_array(content, "weights", (1 << n_bits,)),
+            float_array(content, "dense_weights", (N_DENSE,)),
+            float_field(content, "intercept"),
+        )
+        return cls(
+            base, n_bits, gate_bits, tuple(domains),
+            float_array(content, "gate_weights", (1 << gate_bits, k)),
+            float_array(content, "gate_intercepts", (k,)),
+            float_array(content, "expert_weights", (k, N_STACK)),
+            float_array(content, "expert_intercepts", (k,)),
+        )  # fmt: skip
