@@ -145,7 +145,7 @@ def build_cues() -> Cues:
     )  # fmt: skip
 
 
-def _names_and_streets(text: str, cues: Cues) -> list[Span]:
+def names_and_streets(text: str, cues: Cues) -> list[Span]:
     """PERSON: a known first name or title, then a capitalised surname. ADDRESS: a house
     number, one to three capitalised words, and a street type."""
     words = [m.span() for m in cues.capitalised.finditer(text)
@@ -173,7 +173,7 @@ def _names_and_streets(text: str, cues: Cues) -> list[Span]:
     return found
 
 
-def _keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Span]:
+def keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Span]:
     found: list[Span] = []
     for keyword in keywords:
         stem, prefix = keyword.rstrip("*"), keyword.endswith("*")
@@ -189,11 +189,12 @@ def _keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[S
 
 
 def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]]) -> list[Span]:
-    """Every soft cue in `text` as (type, start, end). `numeric` are the windows around digit
-    runs (labelled IDs and ZIP codes live there); `lowered` is `text` with ASCII lower-cased."""
-    found = _names_and_streets(text, cues)
-    for kind, keywords in cues.keywords:
-        found += _keyword_spans(lowered, kind, keywords)
+    """Every anchored soft cue in `text` as (type, start, end). `numeric` are the windows around
+    digit runs (labelled IDs, ZIP codes and birth dates live there); `lowered` is `text` with
+    ASCII lower-cased. Health and money context is the PII student's (`pii_model`), which
+    reads the personal context a keyword list cannot; the name and street rules stay as a
+    recall backup for the student (`keyword_spans` remains as a rule baseline only)."""
+    found = names_and_streets(text, cues)
     for start, end in numeric:
         for m in cues.id_number.finditer(text, start, end):
             if sum(ch.isdigit() for ch in m.group(1)) >= 4:

@@ -62,18 +62,27 @@ class Featurizer:
         z = (z ^ (z >> _u64(27))) * _u64(_MIX2)
         return z ^ (z >> _u64(31))
 
-    def word_hashes(self, text: str) -> npt.NDArray[np.uint64]:
-        """One well-mixed 64-bit hash per word of `text`, in order."""
-        data = text.encode("utf-8", "replace")[:MAX_BYTES]
-        raw = np.frombuffer(data, dtype=np.uint8)
+    def words(
+        self, data: bytes
+    ) -> tuple[npt.NDArray[np.uint8], IntArray, IntArray, npt.NDArray[np.uint64]]:
+        """Byte view, word start and end byte offsets, and one mixed hash per lower-cased word."""
+        raw = np.frombuffer(data[:MAX_BYTES], dtype=np.uint8)
         edges = np.diff(self._word[raw].view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         if starts.size == 0:
-            return np.zeros(0, dtype=np.uint64)
+            return raw, starts, starts, np.zeros(0, dtype=np.uint64)
         ends = np.flatnonzero(edges == -1)
         prefix = np.zeros(raw.size + 1, dtype=np.uint64)
         np.cumsum(self._lower[raw] * self._pow[: raw.size], out=prefix[1:])
-        return self._mix((prefix[ends] - prefix[starts]) * self._inv[starts])
+        return raw, starts, ends, self._mix((prefix[ends] - prefix[starts]) * self._inv[starts])
+
+    def word_hashes(self, text: str) -> npt.NDArray[np.uint64]:
+        """One well-mixed 64-bit hash per word of `text`, in order."""
+        return self.words(text.encode("utf-8", "replace"))[3]
+
+    def mix(self, z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+        """The splitmix64 finaliser (public for other hashed-feature models)."""
+        return self._mix(z)
 
     def indices(self, text: str) -> IntArray:
         """Bucket indices of every word unigram and bigram occurrence (with repeats)."""

@@ -19,9 +19,11 @@ from classifier import features, messages, sensitivity
 from classifier.artifact import read_artifact
 from classifier.detectors import Detectors, build_detectors
 from classifier.difficulty import GatedHead, LinearHead
-from classifier.scores import Scores
+from classifier.pii_model import PiiTagger
+from classifier.scores import Entity, Scores
 
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "default.skops"
+DEFAULT_PII_ARTIFACT = DEFAULT_ARTIFACT.with_name("pii.skops")
 
 
 def _sigmoid(z: float) -> float:
@@ -56,15 +58,21 @@ class Classifier:
     head: GatedHead
     featurizer: features.Featurizer
     detectors: Detectors
+    tagger: PiiTagger
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Classifier:
-        """Load a skops artifact (default: the one shipped in the package); no network.
+    def load(cls, path: Path | None = None, pii_path: Path | None = None) -> Classifier:
+        """Load the difficulty and PII skops artifacts (default: those shipped in the package);
+        no network.
 
-        Raises `ArtifactError` when the file is missing, malformed or names an untrusted type.
+        Raises `ArtifactError` when a file is missing, malformed or names an untrusted type.
         """
         head = GatedHead.from_content(read_artifact(path or DEFAULT_ARTIFACT))
-        return cls(head, features.Featurizer(head.n_bits), build_detectors())
+        tagger = PiiTagger.from_content(read_artifact(pii_path or DEFAULT_PII_ARTIFACT))
+        return cls(head, features.Featurizer(head.n_bits), build_detectors(), tagger)
+
+    def _entities(self, texts: Sequence[tuple[int, str]]) -> tuple[Entity, ...]:
+        return sensitivity.entities_of(texts, self.detectors, self.tagger, self.featurizer)
 
     def difficulty(self, text: str, n_turns: int = 1) -> float:
         """P(the small tier falls short of the frontier) for a prompt `text`."""
@@ -79,7 +87,7 @@ class Classifier:
         prompt = messages.content_text(request_messages[last].get("content")) if last >= 0 else ""
         if last < 0:  # no user turn: judge the last message that has any text
             prompt = next((text for _, text in reversed(texts) if text), "")
-        entities = sensitivity.entities_of(((i, text) for i, text in texts if text), self.detectors)
+        entities = self._entities([(i, text) for i, text in texts if text])
         return Scores(
             difficulty=self.difficulty(prompt, messages.count_turns(request_messages)),
             sensitivity=sensitivity.sensitivity_of(entities),
@@ -89,5 +97,5 @@ class Classifier:
     def score_text(self, text: str) -> Scores:
         """Score one plain prompt; its entities carry `message=-1`."""
         text = text if isinstance(text, str) else ""
-        entities = sensitivity.entities_of([(-1, text)], self.detectors)
+        entities = self._entities([(-1, text)])
         return Scores(self.difficulty(text), sensitivity.sensitivity_of(entities), entities)

@@ -24,7 +24,9 @@ def record_failure(gw: Gateway, attempt: Attempt) -> None:
     gw.metrics.upstream_errors.labels(attempt.target.upstream, attempt.kind).inc()
 
 
-def _decide_record(gw: Gateway, trace: Trace, status: int, usage: Usage, cost: float) -> None:
+def _decide_record(
+    gw: Gateway, trace: Trace, status: int, usage: Usage, cost: float, fallbacks: int = 0
+) -> None:
     seconds = time.perf_counter() - trace.started
     s = trace.scores
     record: dict[str, Any] = {
@@ -48,6 +50,7 @@ def _decide_record(gw: Gateway, trace: Trace, status: int, usage: Usage, cost: f
     if trace.messages is not None:
         record["messages"] = trace.messages
     gw.decisions.append(record)
+    gw.traffic.record(trace, status, usage, cost, fallbacks)  # the dashboard's window
     if s is not None:
         gw.metrics.difficulty.observe(s.difficulty)
         gw.metrics.sensitivity.observe(s.sensitivity)
@@ -70,7 +73,7 @@ def account_answer(
     )
     m.requests.labels(trace.tier, trace.model, trace.reason, str(status)).inc()
     m.duration.labels(trace.tier).observe(time.perf_counter() - trace.started)
-    _decide_record(gw, trace, status, usage, cost)
+    _decide_record(gw, trace, status, usage, cost, len(attempts))
     return cost
 
 

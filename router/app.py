@@ -11,7 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from router.api import chat, health, models, route
+from router.api import admin, chat, dashboard, health, models, route
+from router.auth import KeyStore, check_exposure
 from router.errors import (
     GatewayError,
     InvalidRequestError,
@@ -20,6 +21,7 @@ from router.errors import (
     render,
 )
 from router.gateway import build_gateway, close_gateway, start_workers
+from router.logs import RequestIdMiddleware
 from router.routing import Routing
 from router.settings import Settings
 
@@ -37,15 +39,24 @@ def create_app(
             await start_workers(gateway)
             await gateway.pool.start()
             gateway.decisions.start()
+            if gateway.tuning is not None:
+                await gateway.tuning.poll()  # thresholds another replica or run stored
+                gateway.tuning.start()
+            gateway.traffic.start()
+            if gateway.controller is not None:
+                gateway.controller.start()
             yield
         finally:
             await close_gateway(gateway)
 
+    # Checked now, not in the lifespan, so that `tiergate serve` stops with exit 2 and a message.
+    check_exposure(settings, KeyStore.from_settings(settings, routing))
     app = FastAPI(
         title="tiergate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
-    for module in (chat, models, route, health):
+    for module in (chat, models, route, health, admin, dashboard):
         app.include_router(module.router)
+    app.add_middleware(RequestIdMiddleware)
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -6,13 +6,21 @@ Parsing and dispatch only; each subcommand calls into its package. Nothing runs 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from router.errors import ConfigError
 from router.settings import Settings
+
+PASS_THROUGH = {
+    "calibrate": "classifier.commands:calibrate_main",
+    "eval": "classifier.commands:eval_main",
+    "distill": "classifier.commands:distill_main",
+    "keys": "router.keys:keys_main",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("calibrate", "turn a target frontier share into a threshold"),
         ("eval", "cost/quality table of a threshold sweep"),
+        ("distill", "distil a difficulty student from a teacher's labels"),
+        ("keys", "client API keys: `keys hash` one, or `keys new --tenant T`"),
     ):
         sub.add_parser(name, help=text, add_help=False)  # options parsed by the classifier
     classify = sub.add_parser("classify", help="score JSON lines from stdin")
@@ -99,10 +109,10 @@ def classify(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0] in ("calibrate", "eval"):
-        from classifier.commands import calibrate_main, eval_main
-
-        return (calibrate_main if argv[0] == "calibrate" else eval_main)(argv[1:])
+    if argv and argv[0] in PASS_THROUGH:  # subcommands that parse their own options
+        module, function = PASS_THROUGH[argv[0]].split(":")
+        command: Callable[[list[str]], int] = getattr(importlib.import_module(module), function)
+        return command(argv[1:])
     args = _parser().parse_args(argv)
     handler = {"serve": serve, "worker": worker, "classify": classify}[args.command]
     try:

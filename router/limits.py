@@ -34,7 +34,7 @@ from router.protocol import ChatCompletionRequest
 from router.routing import Routing
 
 log = logging.getLogger("tiergate.limits")
-REDIS_BUDGET = 0.05  # seconds per Redis call; slower = fail open
+REDIS_BUDGET = 0.1  # seconds per Redis call; slower = fail open
 RETRY_AFTER_FAILURE = 1.0  # seconds Redis is left alone after a failed call
 
 ADMIT = """
@@ -202,9 +202,13 @@ class Limiter:
         except CountersUnavailable as exc:
             log.warning("usage not counted for tenant %s: %s", tenant, exc)
 
-    async def close(self) -> None:
+    async def drain(self) -> None:
+        """Wait for the charges under way."""
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.drain()
         await self.counters.close()
 
 

@@ -152,6 +152,38 @@ class DecisionsConfig(Strict):
     file_backups: Annotated[int, Field(ge=0)] = 5
 
 
+class DashboardConfig(Strict):
+    """The recent-traffic window behind `GET /dashboard` (docs/dashboard.md)."""
+
+    window_seconds: Annotated[float, Field(gt=0, le=86_400)] = 900.0
+    max_records: Annotated[int, Field(gt=0, le=1_000_000)] = 20_000
+    bins: Annotated[int, Field(ge=2, le=100)] = 20  # score histogram bins
+
+
+class ControllerConfig(Strict):
+    """Opt-in: hold a frontier share or a USD-per-hour budget by moving the difficulty
+    threshold, at most `step` per `interval_seconds`, within [min_threshold, max_threshold]."""
+
+    enabled: bool = False
+    target_frontier_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    usd_per_hour: Annotated[float, Field(gt=0)] | None = None
+    min_threshold: Annotated[float, Field(ge=0, le=1)] = 0.05
+    max_threshold: Annotated[float, Field(ge=0, le=1)] = 0.95
+    step: Annotated[float, Field(gt=0, le=1)] = 0.02
+    interval_seconds: Annotated[float, Field(gt=0)] = 30.0
+    dead_band: Annotated[float, Field(ge=0, le=1)] = 0.02  # share points, or budget fraction
+    min_requests: Annotated[int, Field(gt=0)] = 50  # in the window, before it acts at all
+
+    @model_validator(mode="after")
+    def _check_target(self) -> ControllerConfig:
+        if self.min_threshold > self.max_threshold:
+            raise ValueError("min_threshold must not exceed max_threshold")
+        targets = (self.target_frontier_share is not None) + (self.usd_per_hour is not None)
+        if self.enabled and targets != 1:
+            raise ValueError("set exactly one of target_frontier_share and usd_per_hour")
+        return self
+
+
 class Routing(Strict):
     upstreams: dict[str, Upstream]
     tiers: dict[TierName, Tier]
@@ -159,6 +191,8 @@ class Routing(Strict):
     limits: Limits = Limits()
     cache: CacheConfig = CacheConfig()
     decisions: DecisionsConfig = DecisionsConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    controller: ControllerConfig = ControllerConfig()
     prices: dict[str, Price] = {}  # per-model overrides of workers/pricing.json
     tenants: dict[str, TenantPolicy] = {}  # by tenant name; keys map to tenants
     default_model: str = "auto"

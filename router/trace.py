@@ -37,6 +37,7 @@ class Trace:
     reason: str = "none"
     cache: str = "bypass"
     messages: list[Any] | None = None  # kept only when prompt capture is on
+    first_token: float | None = None  # seconds to a stream's first chunk
 
     def routed(self, route: Route) -> None:
         self.route = route

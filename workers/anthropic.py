@@ -56,6 +56,8 @@ class AnthropicUpstream(OpenAIUpstream):
         try:
             return await super()._post(payload)
         except RelayedError as exc:  # parsed from {"type": "error", "error": {type, message}}
+            if exc.instance_code == "upstream_auth_failed":
+                raise
             raise openai_error(
                 exc.relayed_status, exc.relayed_type, exc.message, exc.headers
             ) from None

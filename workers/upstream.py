@@ -133,6 +133,20 @@ def relayed_error(status: int, raw: bytes, headers: Mapping[str, str]) -> Relaye
     )
 
 
+def credentials_rejected(upstream: str, status: int) -> RelayedError:
+    """An upstream's 401/403 means the gateway's own key was refused: not the client's fault,
+    and the body may echo part of that key ("Incorrect API key provided: sk-ab***yz"). So
+    neither its status nor its text reaches the client: 502 `upstream_auth_failed`."""
+    return RelayedError(
+        502,
+        f"Upstream '{upstream}' rejected the gateway's credentials (HTTP {status}). This is a "
+        "gateway configuration problem, not a problem with your request.",
+        type_="upstream_error",
+        param=None,
+        code="upstream_auth_failed",
+    )
+
+
 class OpenAIUpstream:
     """Client for kinds `openai`, `vllm` and `llamacpp` (all speak /v1/chat/completions)."""
 
@@ -220,6 +234,8 @@ class OpenAIUpstream:
                 status=resp.status,
                 retry_after=resp.headers.get("Retry-After"),
             )
+        if resp.status in (401, 403):
+            raise credentials_rejected(self.name, resp.status)
         raise relayed_error(resp.status, raw, resp.headers)
 
     async def complete(self, payload: Mapping[str, Any]) -> Completion:

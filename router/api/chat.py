@@ -1,13 +1,16 @@
 """POST /v1/chat/completions — one request's whole path, top to bottom (DESIGN.md, One request).
 
-1 authenticate   bearer key -> Caller                                  401
-2 validate       size limit, JSON, protocol model, message count       400 / 413
+1 authenticate   bearer key -> Caller; tenant's rpm / tpm admission   401 / 429
+2 validate       size limit, JSON, protocol model, message count,      400 / 413
+                 the tenant's max_tokens cap
 3 classify       classifier.score(messages) -> Scores                  (inline: ~50 µs, less
                                                                         than a threadpool hop)
-4 decide         policy.decide(...) -> Route (pure)                    403 / 404 / 503
+4 decide         policy.decide(...) -> Route (pure), then the tenant's  403 / 404 / 503 / 429
+                 USD budget (frontier -> local `budget_downgrade`)
 5 cache          (the cache issue adds the lookup here)
 6 call           first healthy target, fallback before the first byte  429 / 502 / 504
-7 account        metrics + decision record; headers on every answer
+7 account        metrics + decision record; headers on every answer; tokens and USD
+                 charged to the tenant's limits
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from router.deps import GatewayDep
 from router.disconnect import DisconnectWatch
 from router.errors import GatewayError, RequestTooLargeError, render
 from router.gateway import Gateway
+from router.limits import cap_max_tokens, within_budget
 from router.metrics import Usage
 from router.policy import decide
 from router.protocol import ChatCompletionRequest, parse_chat_request
@@ -68,8 +72,10 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
     try:
         caller = gw.keys.authenticate(request.headers.get("authorization"))  # 1
         trace.tenant = caller.tenant
+        quota = await gw.limits.admit(caller)
         raw = await read_body(request, gw.routing.limits.max_body_bytes)  # 2
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
+        cap_max_tokens(body, payload, caller)
         if gw.routing.decisions.capture_prompts:
             trace.messages = payload["messages"]
         trace.scores = gw.classifier.score(payload["messages"])  # 3
@@ -82,6 +88,7 @@ async def create_chat_completion(request: Request, gw: GatewayDep) -> Response:
             gw.pool.healthy,
             gw.pool.saturated,
         )  # 4
+        route = within_budget(route, caller, quota, gw.routing)
         trace.routed(route)
         read, write = wants(payload, request.headers.get("cache-control"), gw.routing.cache)
         key = cache_key(caller.tenant, route.tier, route.model, payload)  # 5
@@ -114,6 +121,7 @@ def json_answer(gw: Gateway, trace: Trace, served: Served, lookup: Lookup) -> Re
     usage = usage_of(served.completion.body) or Usage()
     gw.cache.fill(lookup, Entry("json", trace.tier, trace.model, usage, body=served.completion.raw))
     cost = account_answer(gw, trace, served.attempts, usage)
+    gw.charge(trace.tenant, usage, cost)
     return Response(
         served.completion.raw, media_type="application/json", headers=trace.headers(cost)
     )
@@ -180,10 +188,13 @@ def end_stream(
 ) -> str | None:
     """Account a stream once it ended; returns the SSE comment carrying its cost."""
     if relay.first_chunk_at is not None:
-        gw.metrics.ttft.labels(trace.tier).observe(relay.first_chunk_at - trace.started)
+        trace.first_token = relay.first_chunk_at - trace.started
+        gw.metrics.ttft.labels(trace.tier).observe(trace.first_token)
         account_overhead(gw, trace, upstream_seconds, relay.first_chunk_at)
     status = 200 if relay.complete else 502
     cost = account_answer(gw, trace, attempts, relay.usage or Usage(), status, cached)
+    if not cached:
+        gw.charge(trace.tenant, relay.usage or Usage(), cost)
     return f": tiergate-cost-usd={cost:.8f}\n\n" if relay.complete else None
 
 

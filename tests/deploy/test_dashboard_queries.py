@@ -244,9 +244,11 @@ def run_mix(
     vllm.queue_behaviours("status:500")
     raw = client.chat.completions.with_raw_response.create(model="local", messages=HELLO)  # type: ignore[arg-type]
     assert raw.headers["x-tiergate-tier"] == "local"
-    # Every target fails: a 502 and one upstream error per target.
-    for double in (hosted, vllm, llamacpp):
+    # Every target fails: a 502 and upstream errors on every target (the route's last target,
+    # llama.cpp, is retried once before the gateway gives up).
+    for double in (hosted, vllm):
         double.queue_behaviours("status:500")
+    llamacpp.queue_behaviours("status:500", "status:500")
     with pytest.raises(openai.APIStatusError) as info:
         client.chat.completions.create(model="frontier", messages=HELLO)  # type: ignore[arg-type]
     assert info.value.status_code == 502

@@ -249,8 +249,8 @@ def test_mid_stream_error_event_ends_with_an_error_chunk(stack: ClaudeStack) -> 
     ("status", "error", "expected_status"),
     [
         (400, openai.BadRequestError, 400),
-        (401, openai.AuthenticationError, 401),
-        (403, openai.PermissionDeniedError, 403),
+        (401, openai.InternalServerError, 502),  # our key was refused: not the client's fault
+        (403, openai.InternalServerError, 502),
         (404, openai.NotFoundError, 404),
         (413, openai.APIStatusError, 413),
         (429, openai.RateLimitError, 429),
@@ -286,13 +286,23 @@ def test_overloaded_or_rate_limited_anthropic_falls_back_to_local(
 
 
 def test_client_errors_keep_anthropic_message_in_openai_shape(stack: ClaudeStack) -> None:
-    stack.claude.behaviour = "status:401"
-    with pytest.raises(openai.AuthenticationError) as caught:
+    stack.claude.behaviour = "status:400"
+    with pytest.raises(openai.BadRequestError) as caught:
         stack.client.chat.completions.create(model="frontier", messages=HELLO, stream=True)
     body = caught.value.body
     assert isinstance(body, dict)
-    assert body["message"] == "invalid x-api-key"
-    assert (body["type"], body["code"]) == ("authentication_error", "invalid_api_key")
+    assert body["message"] == "max_tokens: Field required"
+    assert body["type"] == "invalid_request_error"
+
+
+def test_anthropic_rejecting_our_key_is_a_502_without_its_text(stack: ClaudeStack) -> None:
+    stack.claude.behaviour = "status:401"
+    with pytest.raises(openai.InternalServerError) as caught:
+        stack.client.chat.completions.create(model="frontier", messages=HELLO, stream=True)
+    body = caught.value.body
+    assert isinstance(body, dict)
+    assert (body["type"], body["code"]) == ("upstream_error", "upstream_auth_failed")
+    assert "x-api-key" not in caught.value.response.text
 
 
 def test_unsupported_field_is_refused_before_calling_anthropic(stack: ClaudeStack) -> None:

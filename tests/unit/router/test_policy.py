@@ -136,13 +136,17 @@ def test_saturated_local_tier_spills_auto_requests_to_the_frontier() -> None:
     busy = frozenset({"local-a", "local-b"})
     r = decide(EASY, "auto", ANONYMOUS, ROUTING, TH, ALL, busy)
     assert (r.tier, r.reason, upstreams(r)) == (
-        "frontier", "local_saturated", ["hosted", "local-a", "local-b"])
+        "frontier",
+        "local_saturated",
+        ["hosted", "local-a", "local-b"],
+    )
     # one replica with room left keeps the request local
     assert decide(EASY, "auto", ANONYMOUS, ROUTING, TH, ALL, frozenset({"local-a"})).tier == "local"
     # sensitive requests stay local and queue; forced local stays local
     assert decide(CARD, "auto", ANONYMOUS, ROUTING, TH, ALL, busy).reason == "sensitive"
     assert decide(EASY, "local", ANONYMOUS, ROUTING, TH, ALL, busy).reason == "forced"
     # nowhere to spill to: stay local
-    alone = decide(EASY, "auto", ANONYMOUS, NO_FRONTIER, TH, frozenset({"local-a"}),
-                   frozenset({"local-a"}))
+    alone = decide(
+        EASY, "auto", ANONYMOUS, NO_FRONTIER, TH, frozenset({"local-a"}), frozenset({"local-a"})
+    )
     assert alone.tier == "local"

@@ -1,0 +1,224 @@
+"""Span-labelled PII text for training and testing the learned sensitivity student.
+
+Generated offline with presidio-evaluator's `PresidioSentenceFaker` (imported lazily: training
+and evaluation only, never serving). Two disjoint template sets keep the test honest: the
+training split uses the even-numbered Presidio templates plus `TRAIN_TEMPLATES`, the test split
+the odd-numbered Presidio templates plus `TEST_TEMPLATES`, each with its own seed. Our own
+templates add what Presidio's lack: dates of birth, health and money facts about a person, and
+prompts with no personal data that look like ordinary requests to a chat model. Nothing is
+written to disk: a few thousand sentences take seconds to generate.
+
+Labelling rule (document level): a text is sensitive when it holds any span of a type in
+`SENSITIVE_TYPES`. A name alone is not (word problems and questions about famous people are
+full of names), the same rule as `sensitivity.SOFT_WEIGHTS`; a name with any other fact is.
+Health or money *topics* ("symptoms of asthma", "revenue of $3m") use
+placeholders of non-sensitive types, so the student has to learn the personal context.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SENSITIVE_TYPES = frozenset(
+    {"ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL", "EMAIL", "PHONE_NUMBER",
+     "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "ID_NUMBER"}
+)  # fmt: skip
+# Faker provider name -> our entity type; anything unlisted is kept but not sensitive.
+TYPE_MAPPING = {
+    "person": "PERSON", "name": "PERSON", "name_female": "PERSON", "name_male": "PERSON",
+    "first_name": "PERSON", "first_name_male": "PERSON", "first_name_female": "PERSON",
+    "first_name_nonbinary": "PERSON", "last_name": "PERSON", "last_name_male": "PERSON",
+    "last_name_female": "PERSON", "address": "ADDRESS", "street_address": "ADDRESS",
+    "street_name": "ADDRESS", "building_number": "ADDRESS", "secondary_address": "ADDRESS",
+    "postcode": "ADDRESS", "zipcode": "ADDRESS", "date_of_birth": "DATE_OF_BIRTH",
+    "birthday": "DATE_OF_BIRTH", "credit_card_number": "CREDIT_CARD", "credit_card": "CREDIT_CARD",
+    "iban": "IBAN", "phone_number": "PHONE_NUMBER", "ssn": "US_SSN", "email": "EMAIL",
+    "ip_address": "IP_ADDRESS", "us_driver_license": "ID_NUMBER", "health_condition": "MEDICAL",
+    "medication": "MEDICAL", "personal_amount": "FINANCIAL", "topic_condition": "TOPIC",
+    "public_amount": "MONEY", "organization": "ORGANIZATION", "city": "GPE", "country": "GPE",
+    "state": "GPE", "state_abbr": "GPE", "url": "DOMAIN_NAME", "date_time": "DATE_TIME",
+    "day_of_week": "DATE_TIME", "year": "DATE_TIME", "prefix": "TITLE", "prefix_male": "TITLE",
+    "prefix_female": "TITLE", "job": "TITLE", "nationality": "NRP", "nation_woman": "NRP",
+    "nation_man": "NRP", "nation_plural": "NRP", "age": "AGE", "religion": "NRP",
+}  # fmt: skip
+
+_CONDITIONS = (
+    "type 2 diabetes", "asthma", "major depressive disorder", "HIV", "hepatitis C", "epilepsy",
+    "breast cancer", "bipolar disorder", "multiple sclerosis", "an eating disorder", "COPD",
+    "Crohn's disease", "schizophrenia", "PTSD", "a heart murmur", "chronic kidney disease",
+    "generalized anxiety disorder", "celiac disease", "lupus", "early-onset dementia",
+)  # fmt: skip
+_MEDICATIONS = (
+    "metformin", "sertraline 50 mg", "insulin glargine", "lithium", "adalimumab", "warfarin",
+    "methotrexate", "fluoxetine", "prednisone", "atorvastatin", "levothyroxine", "Truvada",
+)  # fmt: skip
+
+TRAIN_TEMPLATES = (
+    "My name is {{name}} and I was born on {{date_of_birth}}.",
+    "Patient {{name}}, DOB {{date_of_birth}}, was diagnosed with {{health_condition}}.",
+    "I have {{health_condition}} and take {{medication}} every morning. Is it safe to drink?",
+    "{{first_name}} told me she is on {{medication}} for {{health_condition}}.",
+    "Please update the shipping address to {{address}}.",
+    "Ship it to {{building_number}} {{street_name}}, {{city}}, {{state_abbr}} {{zipcode}}.",
+    "My salary is {{personal_amount}} a year and I still owe {{personal_amount}} on my loan.",
+    "Hi, I'm {{first_name}} {{last_name}}; my mortgage balance is {{personal_amount}}.",
+    "Can you draft a letter to {{prefix}} {{last_name}} about my overdue rent?",
+    "{{name}} lives at {{address}} with her two kids.",
+    "Birthday: {{date_of_birth}}\nName: {{name}}\nPhone: {{phone_number}}",
+    "Email {{email}} and ask {{first_name}} to call {{phone_number}}.",
+    "My SSN is {{ssn}} and the card on file is {{credit_card_number}}.",
+    "Transfer it to IBAN {{iban}} in the name of {{name}}.",
+    "What are the early symptoms of {{topic_condition}}?",
+    "Summarise recent research on treating {{topic_condition}} in adults.",
+    "The company reported revenue of {{public_amount}} in {{year}}.",
+    "{{organization}} raised {{public_amount}} from investors in {{city}}.",
+    "Write a Python function that parses a CSV file and returns the average of column 3.",
+    "Explain the difference between a mutex and a semaphore.",
+    "Translate 'good morning' into French, German and {{nationality}} languages.",
+    "What is the capital of {{country}}?",
+    "Give me three tips for a job interview as a {{job}}.",
+    "How do I reset my router to factory settings?",
+    "Plan a 3-day trip to {{city}} on a budget.",
+    "Fix this SQL: SELECT name, total FROM orders WHERE total BETWEEN 100 AND 500;",
+    "{{first_name}}, can you review the pull request before Friday?",
+    "I was admitted last week for {{health_condition}}; my doctor prescribed {{medication}}.",
+    "My daughter {{first_name}} was born {{date_of_birth}} at {{organization}}.",
+    "Our tax return shows an income of {{personal_amount}}; we have {{personal_amount}} in debt.",
+    "My student debt of {{personal_amount}} keeps growing; I pay {{personal_amount}} a month.",
+    "{{first_name}} owes me {{personal_amount}} and her account balance is {{personal_amount}}.",
+    "Account holder: {{name}}\nBalance: {{personal_amount}}\nOverdraft: {{personal_amount}}",
+    "We paid {{personal_amount}} for my father's surgery and still owe {{personal_amount}}.",
+    "Reply to {{first_name}} about the invoice by Monday and send the slides on Friday.",
+    "Customer {{name}} called about order 5521 on Tuesday.",
+    "Note for {{prefix}} {{last_name}}: the patient reports {{health_condition}}"
+    " and takes {{medication}}.",
+    "Our neighbour {{name}} was treated for {{health_condition}} last year.",
+    "Please explain what {{topic_condition}} is, in simple words, for a school project.",
+    "Draft a press release: {{organization}} posts net income of {{public_amount}}.",
+    "Applicant {{name}} earns {{personal_amount}} a year and has a pension of {{personal_amount}}.",
+    "Due by Wednesday: summary of the {{organization}} report for Thursday's meeting.",
+)
+TEST_TEMPLATES = (
+    "Hello, this is {{name}}. I need to reschedule my appointment for {{health_condition}}.",
+    "Member: {{name}} | Date of birth: {{date_of_birth}} | Plan: gold",
+    "Refill request: {{medication}} for {{first_name}} {{last_name}}.",
+    "I've been struggling with {{health_condition}} since my divorce.",
+    "Deliver the parcel to {{street_address}}, {{city}}.",
+    "Send the contract to {{name}} at {{address}} by Monday.",
+    "I earn {{personal_amount}} per month; can I afford a car loan of {{personal_amount}}?",
+    "Client {{name}} has a credit card debt of {{personal_amount}}.",
+    "Could you call {{phone_number}} and ask for {{first_name}}?",
+    "Reach me at {{email}}. Regards, {{name}}",
+    "Wire {{personal_amount}} to {{iban}} today.",
+    "Social security number: {{ssn}}",
+    "The server at {{ip_address}} keeps timing out.",
+    "Is {{topic_condition}} contagious?",
+    "List the side effects usually reported for {{topic_condition}} treatments.",
+    "{{organization}}'s quarterly profit fell to {{public_amount}}.",
+    "How does compound interest work on a savings account?",
+    "Write a haiku about the sea near {{city}}.",
+    "Sort a list of dictionaries by the key 'age' in Python.",
+    "What's the population of {{country}}?",
+    "Explain how vaccines train the immune system.",
+    "Convert 72 degrees Fahrenheit to Celsius.",
+    "Recommend a book about the history of {{country}}.",
+    "Why does my laptop fan get loud when I open Chrome?",
+    "Born {{date_of_birth}}, {{name}} applied for the position last week.",
+    "{{prefix}} {{last_name}} confirmed that my biopsy showed {{health_condition}}.",
+)
+
+
+def _extra_provider() -> Any:
+    from faker.providers import BaseProvider
+
+    class ContextProvider(BaseProvider):
+        def health_condition(self) -> str:
+            return str(self.random_element(_CONDITIONS))
+
+        topic_condition = health_condition
+
+        def medication(self) -> str:
+            return str(self.random_element(_MEDICATIONS))
+
+        def personal_amount(self) -> str:
+            amount = self.random_int(300, 250_000)
+            return str(self.random_element([f"${amount:,}", f"{amount} dollars", f"€{amount}"]))
+
+        public_amount = personal_amount
+
+    return ContextProvider
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One generated text and its labelled spans (type, start, end)."""
+
+    text: str
+    spans: tuple[tuple[str, int, int], ...]
+
+    @property
+    def sensitive(self) -> bool:
+        """True when any span has a sensitive type."""
+        return any(kind in SENSITIVE_TYPES for kind, _, _ in self.spans)
+
+
+def negatives(data: Path) -> list[Sample]:
+    """Real chat prompts without labels (AlpacaEval instructions, Arena-Hard questions) as
+    all-`O` text, so that ordinary capitalised request words are not taken for names; empty
+    when the offline data folder is absent."""
+    import gzip
+
+    alpaca, arena = (
+        data / "alpacaeval1_gpt4judge_vs_davinci003.csv.gz",
+        data / "arena_hard_v0.1_question.jsonl",
+    )
+    if not alpaca.is_file() or not arena.is_file():
+        return []
+    with gzip.open(alpaca, "rt", encoding="utf-8", newline="") as handle:
+        texts = [row["instruction"] for row in csv.DictReader(handle)]
+    for line in arena.read_text(encoding="utf-8").splitlines():
+        texts.append(json.loads(line)["prompt"][:2000])
+    return [Sample(text, ()) for text in texts]
+
+
+def _presidio_templates() -> list[str]:
+    from presidio_evaluator.data_generator.presidio_sentence_faker import (
+        presidio_templates_file_path,
+    )
+
+    lines = presidio_templates_file_path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and "hospital" not in line]
+
+
+def generate(split: str, n: int, seed: int) -> list[Sample]:
+    """`n` samples of the `train` or `test` split (disjoint templates), reproducible by seed."""
+    from presidio_evaluator.data_generator import PresidioSentenceFaker
+    from presidio_evaluator.data_generator.presidio_sentence_faker import (
+        presidio_additional_entity_providers as providers,
+    )
+
+    parity = 0 if split == "train" else 1
+    ours = TRAIN_TEMPLATES if split == "train" else TEST_TEMPLATES
+    templates = [t for i, t in enumerate(_presidio_templates()) if i % 2 == parity]
+    templates += list(ours) * max(1, len(templates) // len(ours))  # about half ours
+    keep = [p for p in providers if getattr(p, "__name__", "") != "HospitalProvider"]
+    faker = PresidioSentenceFaker(
+        "en_US", lower_case_ratio=0.05, sentence_templates=templates,
+        entity_providers=[*keep, _extra_provider()], entity_type_mapping=TYPE_MAPPING,
+        random_seed=seed,
+    )  # fmt: skip
+    random.seed(seed)
+    samples = []
+    for sample in faker.generate_new_fake_sentences(n):
+        spans = tuple(
+            (s.entity_type, s.start_position, s.end_position)
+            for s in sample.spans
+            if s.entity_type != "O"
+        )
+        samples.append(Sample(sample.full_text, spans))
+    return samples

@@ -1,0 +1,151 @@
+"""The learned sensitivity student: a hashed-feature token tagger for what patterns cannot catch.
+
+Names, street addresses, dates of birth and personal health or money facts have no checksum
+and no fixed shape, so a linear model tags each word with one of `LABELS` from its own hash,
+its neighbours' hashes (two either side) and a shape code (first-character class, length,
+digits, the character before it). Everything is vectorised numpy over the whole text: the
+words come from the difficulty featurizer's hashing (`Featurizer.words`), the nine feature
+keys of every word are mixed in one pass, and the scores are one gather and one sum, as in the
+difficulty head. Consecutive words with the same label (at most `_MAX_GAP` characters apart)
+form one span. Trained offline by `classifier.pii_train`; serving needs numpy only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from classifier import features
+from classifier.artifact import ArtifactError, float_array, int_field
+
+LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
+KIND = "pii-tagger"
+N_FEATURES = 9
+_MAX_GAP = 3
+_SALT = np.uint64(0x632BE59BD9B4E019)
+_K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+_PAD = np.array([0x51ED27, 0x51ED28], dtype=np.uint64)  # sentinels for "no word here"
+U64 = npt.NDArray[np.uint64]
+IntArray = npt.NDArray[np.int64]
+
+
+def _tables() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
+    first = np.full(256, 4, dtype=np.uint64)  # non-ASCII lead byte
+    first[ord("a") : ord("z") + 1] = 1
+    first[ord("A") : ord("Z") + 1] = 2
+    first[ord("0") : ord("9") + 1] = 3
+    first[ord("_")] = 0
+    gap = np.full(256, 7, dtype=np.uint64)  # other punctuation
+    for chars, code in ((" ", 0), ("\n\r", 1), (",", 2), (".", 3), (":;", 4), ("-/", 5),
+                        ("'\"", 6), ("$€£", 8), ("(", 9), ("@#", 10), ("\0", 11)):  # fmt: skip
+        for ch in chars:
+            if ord(ch) < 256:
+                gap[ord(ch)] = code
+    gap[0xE2] = 8  # the € sign's lead byte
+    return first, gap
+
+
+_FIRST, _GAP = _tables()
+_LEN = np.minimum(np.arange(features.MAX_BYTES + 2), 9).astype(np.uint64)
+
+
+def feature_keys(featurizer: features.Featurizer, n_bits: int, data: bytes) -> tuple[
+    IntArray, IntArray, IntArray
+]:  # fmt: skip
+    """(bucket indices of shape (N_FEATURES, n_words), word starts, word ends) in bytes."""
+    raw, starts, ends, words = featurizer.words(data)
+    n = words.size
+    if n == 0:
+        return np.zeros((N_FEATURES, 0), dtype=np.int64), starts, ends
+    before = np.where(starts > 0, raw[starts - 1], 0)  # 0: start of text
+    digits = (raw[starts] - 48 < 10) | (raw[ends - 1] - 48 < 10)
+    shape = _FIRST[raw[starts]] * np.uint64(10) + _LEN[ends - starts]
+    shape = (shape * np.uint64(2) + digits) * np.uint64(12) + _GAP[before]
+    w = np.concatenate((_PAD, words, _PAD))
+    s = np.concatenate((_PAD, shape, _PAD))
+    keys = np.concatenate((
+        w[2:-2], w[1:-3] * _K1, w[3:-1] * _K2, w[:-4] * _K1 * _K1, w[4:] * _K2 * _K2,
+        s[2:-2], (s[1:-3] * np.uint64(1000) + s[2:-2]) * np.uint64(1000) + s[3:-1],
+        w[1:-3] * _K2 + s[2:-2], w[3:-1] * _K1 + s[2:-2],
+    ))  # fmt: skip
+    keys += np.repeat(np.arange(N_FEATURES, dtype=np.uint64) * _SALT, n)
+    mask = np.uint64((1 << n_bits) - 1)
+    return (featurizer.mix(keys) & mask).astype(np.int64).reshape(N_FEATURES, n), starts, ends
+
+
+def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
+    """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`."""
+    if len(data) == len(text):
+        return positions
+    raw = np.frombuffer(data, dtype=np.uint8)
+    chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
+    return chars[positions].astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class PiiTagger:
+    """Exported weights: (2**n_bits, len(LABELS)) per-bucket label scores plus intercepts."""
+
+    n_bits: int
+    weights: npt.NDArray[np.float64]
+    intercepts: npt.NDArray[np.float64]
+    threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
+
+    def word_scores(self, featurizer: features.Featurizer, data: bytes) -> tuple[
+        npt.NDArray[np.float64], IntArray, IntArray
+    ]:  # fmt: skip
+        """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
+        keys, starts, ends = feature_keys(featurizer, self.n_bits, data)
+        return self.weights[keys].sum(axis=0) + self.intercepts, starts, ends
+
+    def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
+        """Spans (type, start, end) in character offsets of `text`, in text order."""
+        data = text.encode("utf-8", "replace")
+        logits, starts, ends = self.word_scores(featurizer, data)
+        if not len(logits):
+            return []
+        best = logits[:, 1:].argmax(axis=1)
+        top = logits[np.arange(len(best)), best + 1]
+        # softmax probability of the best non-O label >= threshold, without the full softmax
+        shifted = np.exp(logits - top[:, None]).sum(axis=1)
+        hits = np.flatnonzero(shifted <= 1.0 / self.threshold)
+        if not hits.size:
+            return []
+        starts = char_offsets(text, data, starts[hits])
+        ends = char_offsets(text, data, ends[hits])
+        labels = best[hits].tolist()
+        spans: list[tuple[str, int, int]] = []
+        last = -1
+        for label, start, end in zip(labels, starts.tolist(), ends.tolist(), strict=True):
+            if label == last and start - spans[-1][2] <= _MAX_GAP:
+                spans[-1] = (spans[-1][0], spans[-1][1], end)
+            else:
+                spans.append((LABELS[label + 1], start, end))
+            last = label
+        return spans
+
+    def to_content(self) -> dict[str, Any]:
+        """The tagger as plain artifact fields."""
+        return {
+            "kind": KIND, "labels": list(LABELS), "n_bits": self.n_bits,
+            "weights": self.weights, "intercepts": self.intercepts, "threshold": self.threshold,
+        }  # fmt: skip
+
+    @classmethod
+    def from_content(cls, content: dict[str, Any]) -> PiiTagger:
+        """Validate every field; raise `ArtifactError` on any mismatch."""
+        if content.get("kind") != KIND or content.get("labels") != list(LABELS):
+            raise ArtifactError(f"not a {KIND} artifact with labels {list(LABELS)}")
+        n_bits = int_field(content, "n_bits", 8, 22)
+        threshold = content.get("threshold")
+        if not isinstance(threshold, float) or not 0.0 < threshold < 1.0:
+            raise ArtifactError("artifact field 'threshold' must be a float in (0, 1)")
+        return cls(
+            n_bits,
+            float_array(content, "weights", (1 << n_bits, len(LABELS))),
+            float_array(content, "intercepts", (len(LABELS),)),
+            threshold,
+        )

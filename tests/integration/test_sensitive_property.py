@@ -1,0 +1,256 @@
+"""Sensitive data never leaves, whatever the request looks like and whatever fails.
+
+Hypothesis builds conversations with one piece of PII (a Luhn-valid card number, an SSN, a
+mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block) placed anywhere:
+in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
+arguments), as a string or a text part, at any word position. Each is sent with every forced
+model, streamed or not, with the cache cold or primed by the same request, while the local
+double succeeds or fails (500, 429, slow, reset mid-stream, malformed). Thresholds send every
+non-sensitive request to the frontier, so only the sensitivity rule keeps these local.
+The hosted double must receive nothing, and the client gets a local answer, a 403 (frontier
+forced) or an error (local down) — never a frontier answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import string
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from router.app import create_app
+from router.settings import Settings
+from tests.fakes.server import serve_in_thread
+from tests.fakes.upstream import UpstreamDouble
+from tests.integration.conftest import ALL_FRONTIER, HOSTED_KEY, routing_for
+
+MODELS = ("auto", "local", "frontier", "gpt-4.1", "smollm2-135m")
+LOCAL_BEHAVIOURS = (
+    "ok",
+    "status:500",
+    "status:429",
+    "slow_first_byte:0.3",
+    "reset_mid_stream",
+    "malformed_json",
+)
+FILLER = "please review the following notes carefully and summarise them for the team today"
+
+
+def luhn_complete(partial: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(partial)):
+        d = int(ch)
+        if i % 2 == 0:
+            d = d * 2 - 9 if d * 2 > 9 else d * 2
+        total += d
+    return partial + str((10 - total % 10) % 10)
+
+
+@st.composite
+def card_numbers(draw: st.DrawFn) -> str:
+    prefix = draw(st.sampled_from(["4", "51", "52", "53", "54", "55"]))
+    body = draw(st.text("0123456789", min_size=15 - len(prefix), max_size=15 - len(prefix)))
+    number = luhn_complete(prefix + body)
+    sep = draw(st.sampled_from(["", " ", "-"]))
+    return sep.join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+@st.composite
+def ssns(draw: st.DrawFn) -> str:
+    area = draw(st.integers(1, 899).filter(lambda a: a != 666))
+    group, serial = draw(st.integers(1, 99)), draw(st.integers(1, 9999))
+    ssn = f"{area:03d}-{group:02d}-{serial:04d}"
+    digits = ssn.replace("-", "")
+    if digits in {"078051120", "219099999", "123456789"} or len(set(digits)) == 1:
+        ssn = "536-22-8174"  # the SSA's advertising numbers are (rightly) not SSNs
+    return ssn
+
+
+@st.composite
+def ibans(draw: st.DrawFn) -> str:
+    bban = draw(st.text("0123456789", min_size=18, max_size=18))  # German: 8 + 10 digits
+    check = 98 - int(bban + "131400") % 97  # "DE00" moved to the end, letters as numbers
+    iban = f"DE{check:02d}{bban}"
+    return " ".join(iban[i : i + 4] for i in range(0, 22, 4)) if draw(st.booleans()) else iban
+
+
+emails = st.builds(
+    "{}@{}.{}".format,
+    st.text(string.ascii_lowercase, min_size=3, max_size=10),
+    st.text(string.ascii_lowercase, min_size=3, max_size=10),
+    st.sampled_from(["com", "org", "io", "de"]),
+)
+aws_keys = st.builds(
+    "AKIA{}".format, st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", min_size=16, max_size=16)
+)
+private_keys = st.builds(
+    "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----".format,
+    st.text(string.ascii_letters + string.digits + "+/", min_size=64, max_size=64),
+)
+PII = st.one_of(card_numbers(), ssns(), ibans(), emails, aws_keys, private_keys)
+
+
+@dataclass(frozen=True)
+class Case:
+    messages: list[dict[str, Any]]
+    pii: str
+    model: str
+    stream: bool
+    cached: bool
+    local: str
+
+
+def conversation(with_tools: bool, with_system: bool, turns: int) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    if with_system:
+        messages.append({"role": "system", "content": "You are a helpful assistant."})
+    for i in range(turns):
+        messages.append({"role": "user", "content": f"Earlier question number {i}."})
+        messages.append({"role": "assistant", "content": f"Earlier answer number {i}."})
+    if with_tools:
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "lookup", "arguments": '{"query": "the record"}'},
+        }
+        messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        messages.append({"role": "tool", "tool_call_id": "call_1", "content": "Record found."})
+    messages.append({"role": "user", "content": "What should I do next?"})
+    return messages
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> Case:
+    messages = conversation(draw(st.booleans()), draw(st.booleans()), draw(st.integers(0, 2)))
+    pii = draw(PII)
+    words = FILLER.split()
+    at = draw(st.integers(0, len(words)))
+    text = " ".join([*words[:at], pii, *words[at:]])
+    target = messages[draw(st.integers(0, len(messages) - 1))]
+    slot = draw(st.sampled_from(["content", "parts", "arguments"]))
+    if slot == "arguments" and "tool_calls" in target:
+        target["tool_calls"][0]["function"]["arguments"] = orjson.dumps({"query": text}).decode()
+    elif slot == "parts":
+        target["content"] = [{"type": "text", "text": text}]
+    else:
+        target["content"] = text
+    return Case(
+        messages,
+        pii,
+        draw(st.sampled_from(MODELS)),
+        draw(st.booleans()),
+        draw(st.booleans()),
+        draw(st.sampled_from(LOCAL_BEHAVIOURS)),
+    )
+
+
+@dataclass
+class Gateway:
+    url: str
+    local: UpstreamDouble
+    hosted: UpstreamDouble
+
+
+@contextlib.contextmanager
+def gateway() -> Iterator[Gateway]:
+    """One gateway stack for every example (hypothesis and function fixtures do not mix)."""
+    with (
+        UpstreamDouble(model_name="smollm2-135m") as local,
+        UpstreamDouble(model_name="gpt-4.1") as hosted,
+    ):
+        routing = routing_for(
+            local,
+            hosted,
+            thresholds=ALL_FRONTIER,
+            upstream_overrides={
+                "local-small": {"retries": 0, "breaker": {"failures": 1000, "cooldown": 0.1}}
+            },
+        )
+        with tempfile.TemporaryDirectory() as tmp:
+            settings_ = Settings.model_validate(
+                {"launch_workers": False, "decision_log": Path(tmp) / "decisions.jsonl"}
+            )
+            app = create_app(settings_, routing, env={"HOSTED_KEY": HOSTED_KEY})
+            with serve_in_thread(app) as root:
+                yield Gateway(root, local, hosted)
+
+
+def strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)
+
+
+def send(g: Gateway, case: Case) -> httpx.Response:
+    body = {"model": case.model, "messages": case.messages, "stream": case.stream, "temperature": 0}
+    return httpx.post(g.url + "/v1/chat/completions", json=body, timeout=20)
+
+
+def wait_ready(g: Gateway) -> None:
+    deadline = time.monotonic() + 3
+    while time.monotonic() < deadline:
+        if httpx.get(g.url + "/readyz", timeout=2).status_code == 200:
+            return
+        time.sleep(0.05)
+
+
+def check(g: Gateway, case: Case) -> None:
+    g.local.reset()
+    g.hosted.reset()
+    wait_ready(g)
+    if case.cached:
+        send(g, case)  # the same request answered once (or refused) before
+    g.local.behaviour = case.local
+    r = send(g, case)
+    sent = list(strings_in(g.hosted.received))
+    needle = case.pii.replace(" ", "").replace("-", "")
+    assert not any(case.pii in s or needle in s.replace(" ", "").replace("-", "") for s in sent)
+    assert g.hosted.hits["POST /v1/chat/completions"] == 0, case
+    assert r.status_code in (200, 403, 429, 502, 503, 504), (r.status_code, r.text)
+    if r.status_code == 200:
+        assert r.headers["x-tiergate-tier"] == "local"
+        assert r.headers["x-tiergate-reason"] == "sensitive"
+    if r.status_code == 403:
+        assert case.model in ("frontier", "gpt-4.1")
+        assert r.json()["error"]["code"] == "sensitive_data"
+
+
+def test_sensitive_data_never_reaches_the_hosted_upstream() -> None:
+    with gateway() as g:
+
+        @settings(
+            max_examples=60,
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        )
+        @given(case=cases())
+        def property_holds(case: Case) -> None:
+            check(g, case)
+
+        property_holds()
+
+
+def test_the_same_stack_sends_non_sensitive_requests_to_the_frontier() -> None:
+    """The property above is not vacuous: without PII these requests do go to the frontier."""
+    with gateway() as g:
+        wait_ready(g)
+        case = Case(conversation(True, True, 1), "", "auto", False, False, "ok")
+        r = send(g, case)
+        assert r.status_code == 200 and r.headers["x-tiergate-tier"] == "frontier"
+        assert g.hosted.hits["POST /v1/chat/completions"] == 1

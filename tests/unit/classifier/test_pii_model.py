@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classifier import ArtifactError, Classifier
+from classifier.artifact import read_artifact
+from classifier.features import Featurizer
+from classifier.pii_data import Sample
+from classifier.pii_model import LABELS, PiiTagger, char_offsets, feature_keys
+from classifier.pii_train import build, fit, save, word_labels
+
+_SAMPLES = [
+    Sample("My name is Ann Lee and I have asthma.", (("PERSON", 11, 18), ("MEDICAL", 30, 36))),
+    Sample("Ship to 12 Oak Street today.", (("ADDRESS", 8, 21),)),
+    Sample("Born 1/2/1990, salary $5,000.", (("DATE_OF_BIRTH", 5, 13), ("FINANCIAL", 22, 28))),
+    Sample("Explain how a compiler works.", ()),
+]
+
+
+def _tagger(n_bits: int = 10) -> PiiTagger:
+    matrix, labels = build(Featurizer(18), _SAMPLES, n_bits)
+    return fit(matrix, labels, 10.0, n_bits)
+
+
+def test_word_labels_follow_span_overlap() -> None:
+    labels = word_labels(Featurizer(18), _SAMPLES[1])
+    assert [LABELS[i] for i in labels] == ["O", "O", "ADDRESS", "ADDRESS", "ADDRESS", "O"]
+
+
+def test_lean_scores_equal_sklearn_decision_function() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    matrix, labels = build(Featurizer(18), _SAMPLES, 10)
+    model = LogisticRegression(C=10.0, max_iter=300).fit(matrix, labels)
+    tagger = fit(matrix, labels, 10.0, 10)
+    lean = np.vstack([tagger.word_scores(Featurizer(18), s.text.encode())[0] for s in _SAMPLES])
+    np.testing.assert_allclose(lean, model.decision_function(matrix), atol=1e-9)
+
+
+def test_char_offsets_map_bytes_of_non_ascii_text() -> None:
+    text = "Zoë Ünal lives here"
+    data = text.encode()
+    _, starts, _ = feature_keys(Featurizer(18), 10, data)
+    assert [text[i] for i in char_offsets(text, data, starts)] == ["Z", "Ü", "l", "h"]
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "pii.skops"
+    tagger = _tagger()
+    save(path, tagger, {"note": "test"})
+    loaded = PiiTagger.from_content(read_artifact(path))
+    np.testing.assert_array_equal(loaded.weights, tagger.weights)
+    np.testing.assert_array_equal(loaded.intercepts, tagger.intercepts)
+    text = "My name is Ann Lee and I have asthma."
+    assert loaded.tag(Featurizer(18), text) == tagger.tag(Featurizer(18), text)
+
+
+def _rewrite_schema(src: Path, dst: Path, edit: str, replacement: str) -> None:
+    with zipfile.ZipFile(src) as old, zipfile.ZipFile(dst, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "schema.json":
+                data = data.decode().replace(edit, replacement).encode()
+            new.writestr(item, data)
+
+
+def test_tampered_artifact_is_refused(tmp_path: Path) -> None:
+    path, bad = tmp_path / "pii.skops", tmp_path / "bad.skops"
+    save(path, _tagger(), {})
+    schema = json.loads(zipfile.ZipFile(path).read("schema.json"))
+    assert "weights" in schema["content"]
+    _rewrite_schema(path, bad, '"__class__": "ndarray"', '"__class__": "system"')
+    with pytest.raises(ArtifactError):
+        PiiTagger.from_content(read_artifact(bad))
+    _rewrite_schema(path, bad, '\\"pii-tagger\\"', '\\"other\\"')
+    with pytest.raises(ArtifactError):
+        PiiTagger.from_content(read_artifact(bad))
+    wrong = _tagger(11)
+    save(bad, PiiTagger(10, wrong.weights, wrong.intercepts, 0.5), {})
+    with pytest.raises(ArtifactError, match="shape"):
+        PiiTagger.from_content(read_artifact(bad))
+    with pytest.raises(ArtifactError):
+        Classifier.load(pii_path=tmp_path / "missing.skops")
+
+
+def test_shipped_student_tags_names_addresses_health_and_birth_dates(clf: Classifier) -> None:
+    text = (
+        "Dr. Helena Shaw saw patient Jane Doe, born on 12/04/1985, passport number XG9382049, "
+        "who lives at 221 Baker Street. I was diagnosed with diabetes."
+    )
+    found = {(e.type, text[e.start : e.end]) for e in clf.score_text(text).entities}
+    assert any(kind == "PERSON" and "Helena Shaw" in value for kind, value in found)
+    assert ("DATE_OF_BIRTH", "12/04/1985") in found
+    assert any(kind == "ADDRESS" and value.startswith("221 Baker") for kind, value in found)
+    assert ("MEDICAL", "diabetes") in found
+
+
+@pytest.mark.parametrize(
+    "text", ["Say hello.", "What is two plus two?", "write me a haiku about autumn"]
+)
+def test_plain_requests_are_not_sensitive(clf: Classifier, text: str) -> None:
+    scores = clf.score_text(text)
+    assert scores.sensitivity < 0.5 and not scores.hard_entity
