@@ -10,8 +10,6 @@ Redis never delays an answer; if the queue is full, records are dropped and coun
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import logging.handlers
 from pathlib import Path
@@ -19,19 +17,17 @@ from typing import Any
 
 import orjson
 
+from router.batching import BatchWriter
 from router.routing import DecisionsConfig
 
 log = logging.getLogger("tiergate.decisions")
-QUEUE_SIZE = 10_000
 FLUSH_SECONDS = 0.2
 
 
 class DecisionLog:
     def __init__(self, config: DecisionsConfig, redis_url: str | None, path: Path) -> None:
         self.config = config
-        self.dropped = 0
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
-        self._task: asyncio.Task[None] | None = None
+        self._batches: BatchWriter[dict[str, Any]] = BatchWriter(self._write, FLUSH_SECONDS)
         self._redis: Any = None
         self._errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
         self._file: logging.handlers.RotatingFileHandler | None = None
@@ -54,25 +50,17 @@ class DecisionLog:
             )
             self._file.setFormatter(logging.Formatter("%(message)s"))
 
+    @property
+    def dropped(self) -> int:
+        return self._batches.dropped
+
     def start(self) -> None:
         if self.config.enabled:
-            self._task = asyncio.get_running_loop().create_task(self._run())
+            self._batches.start()
 
     def append(self, record: dict[str, Any]) -> None:
-        if not self.config.enabled:
-            return
-        try:
-            self._queue.put_nowait(record)
-        except asyncio.QueueFull:
-            self.dropped += 1
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(FLUSH_SECONDS)
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._write(batch)
+        if self.config.enabled:
+            self._batches.put(record)
 
     async def _write(self, batch: list[dict[str, Any]]) -> None:
         lines = [orjson.dumps(r) for r in batch]
@@ -91,19 +79,11 @@ class DecisionLog:
                     )
                 await pipe.execute()
         except self._errors as exc:  # the records are lost; the gateway goes on
-            self.dropped += len(batch)
+            self._batches.dropped += len(batch)
             log.warning("decision records dropped: redis unavailable (%s)", type(exc).__name__)
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        pending = []
-        while not self._queue.empty():
-            pending.append(self._queue.get_nowait())
-        if pending:
-            await self._write(pending)
+        await self._batches.close()
         if self._file is not None:
             self._file.close()
         if self._redis is not None:

@@ -15,7 +15,6 @@ the same set, so every dashboard shows the same traffic. The request path never 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -23,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from router.batching import BatchWriter
 from router.metrics import Usage
 from router.routing import DashboardConfig
 from router.trace import Trace
@@ -30,7 +30,6 @@ from router.trace import Trace
 log = logging.getLogger("tiergate.traffic")
 KEY = "tiergate:traffic"
 FLUSH_SECONDS = 0.5
-QUEUE_SIZE = 10_000
 REDIS_TIMEOUT = 2.0
 AUTO_REASONS = frozenset({"easy", "difficult"})
 
@@ -46,8 +45,7 @@ def compact(trace: Trace, status: int, usage: Usage, cost: float, fallbacks: int
         kind = "s"
     elif route is not None and route.reason in AUTO_REASONS and trace.reason == route.reason:
         kind = "a"
-    # Stream answers carry their first-chunk time once chat.py records it on the trace.
-    first = getattr(trace, "first_token", None)
+    first = trace.first_token
     return [
         round(time.time(), 3),
         {"local": "l", "frontier": "f"}.get(trace.tier, "-"),
@@ -71,11 +69,9 @@ class TrafficWindow:
 
     def __init__(self, config: DashboardConfig | None = None, redis: Any = None) -> None:
         self.config = config or DashboardConfig()
-        self.dropped = 0
         self._local: deque[Record] = deque(maxlen=self.config.max_records)
         self._redis = redis
-        self._queue: asyncio.Queue[Record] = asyncio.Queue(QUEUE_SIZE)
-        self._task: asyncio.Task[None] | None = None
+        self._batches: BatchWriter[Record] = BatchWriter(self._write, FLUSH_SECONDS)
         self._errors: tuple[type[BaseException], ...] = (OSError, TimeoutError)
         if redis is not None:
             from redis.exceptions import RedisError
@@ -93,27 +89,19 @@ class TrafficWindow:
         if trace.scores is not None:
             self.add(compact(trace, status, usage, cost, fallbacks))
 
+    @property
+    def dropped(self) -> int:
+        return self._batches.dropped
+
     def add(self, record: Record) -> None:
         """Keep one record (no I/O, never raises)."""
         self._local.append(record)
-        if self._redis is None:
-            return
-        try:
-            self._queue.put_nowait(record)
-        except asyncio.QueueFull:
-            self.dropped += 1
+        if self._redis is not None:
+            self._batches.put(record)
 
     def start(self) -> None:
         if self._redis is not None:
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            batch = [await self._queue.get()]
-            await asyncio.sleep(FLUSH_SECONDS)
-            while not self._queue.empty():
-                batch.append(self._queue.get_nowait())
-            await self._write(batch)
+            self._batches.start()
 
     async def _write(self, batch: list[Record]) -> None:
         horizon = time.time() - self.config.window_seconds
@@ -125,7 +113,7 @@ class TrafficWindow:
                     pipe.zremrangebyrank(KEY, 0, -self.config.max_records - 1)
                     await pipe.execute()
         except self._errors as exc:  # the shared window misses them; this replica keeps them
-            self.dropped += len(batch)
+            self._batches.dropped += len(batch)
             log.warning("traffic records not shared: redis unavailable (%s)", type(exc).__name__)
 
     async def records(self) -> tuple[list[Record], bool]:
@@ -142,12 +130,4 @@ class TrafficWindow:
         return [r for r in self._local if r[0] >= horizon], False
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        pending = []
-        while not self._queue.empty():
-            pending.append(self._queue.get_nowait())
-        if pending:
-            await self._write(pending)
+        await self._batches.close()
