@@ -8,6 +8,12 @@ runs best in float32 or bfloat16 (float16 is unstable in torch on CPU), takes it
 from `VLLM_CPU_KVCACHE_SPACE` (GiB) and its OpenMP core binding from
 `VLLM_CPU_OMP_THREADS_BIND` rather than from flags.
 
+On CPU the worker also runs eager (`--enforce-eager`): torch.compile's C++ build made vLLM
+0.32's start-up 157-265 s instead of 27-57 s on two cores, for no measurable decode speed-up
+(docs/vllm.md), and vLLM could not reload its compiled graph, so every start paid it again.
+`extra_args: [--no-enforce-eager]` turns compilation back on (the last flag wins).
+Prefix caching is vLLM's default, so turning it off needs its explicit negative flag.
+
 Both functions are pure, so the exact argv is unit-tested without a GPU or vLLM installed.
 """
 
@@ -51,7 +57,11 @@ def vllm_argv(spec: WorkerSpec, upstream: Upstream) -> list[str]:
         argv += ["--gpu-memory-utilization", str(utilization)]
     if spec.enable_prefix_caching:
         argv.append("--enable-prefix-caching")
+    else:
+        argv.append("--no-enable-prefix-caching")  # on by default in vLLM
     argv += ["--dtype", spec.dtype or (CPU_DTYPE if cpu else "auto")]
+    if cpu:
+        argv.append("--enforce-eager")
     argv += spec.extra_args
     return argv
 

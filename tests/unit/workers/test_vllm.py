@@ -53,6 +53,7 @@ def test_gpu_with_every_knob_set() -> None:
         "--served-model-name", "qwen-small",
         "--max-model-len", "8192",
         "--gpu-memory-utilization", "0.5",
+        "--no-enable-prefix-caching",
         "--dtype", "bfloat16",
         "--tensor-parallel-size", "2",
     ]  # fmt: skip
@@ -77,6 +78,7 @@ def test_cpu_build_runs_the_api_server_module_in_float32_without_gpu_flags() -> 
         "--max-model-len", "4096",
         "--enable-prefix-caching",
         "--dtype", "float32",
+        "--enforce-eager",
     ]  # fmt: skip
 
 
@@ -85,7 +87,15 @@ def test_cpu_build_defaults_to_our_interpreter_and_keeps_an_explicit_dtype() -> 
     assert up.worker is not None
     argv = vllm_argv(up.worker, up)
     assert argv[:3] == [sys.executable, "-m", "vllm.entrypoints.openai.api_server"]
-    assert argv[-2:] == ["--dtype", "bfloat16"]
+    assert argv[-3:] == ["--dtype", "bfloat16", "--enforce-eager"]
+
+
+def test_cpu_extra_args_come_last_so_they_can_turn_compilation_back_on() -> None:
+    up = upstream(device="cpu", enable_prefix_caching=False, extra_args=["--no-enforce-eager"])
+    assert up.worker is not None
+    argv = vllm_argv(up.worker, up)
+    assert "--no-enable-prefix-caching" in argv
+    assert argv[-2:] == ["--enforce-eager", "--no-enforce-eager"]
 
 
 def test_gpu_with_an_interpreter_uses_the_module_form() -> None:
