@@ -38,6 +38,7 @@ def create_app(
         try:
             await start_workers(gateway)
             await gateway.pool.start()
+            await gateway.cache.store.warm()
             gateway.decisions.start()
             if gateway.tuning is not None:
                 await gateway.tuning.poll()  # thresholds another replica or run stored

@@ -152,8 +152,9 @@ class ResponseCache:
             if (entry := await self._get(key)) is not None:
                 return entry
             if await self.store.lock(key, self.config.lock_ms / 1000):
-                await self.store.unlock(key)  # the holder gave up: answer it ourselves
-                return None
+                entry = await self._get(key)  # stored just before the holder unlocked?
+                await self.store.unlock(key)
+                return entry  # None: the holder gave up, answer it ourselves
         return None
 
     def _count(self, lookup: Lookup) -> Lookup:

@@ -9,6 +9,7 @@ server is back. Failures surface as `StoreUnavailable`, which the cache turns in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ class Store(Protocol):
     async def lock(self, key: str, ttl: float) -> bool: ...
     async def unlock(self, key: str) -> None: ...
     async def close(self) -> None: ...
+    async def warm(self) -> None: ...
 
 
 class MemoryStore:
@@ -69,6 +71,9 @@ class MemoryStore:
     async def close(self) -> None:
         self._data.clear()
 
+    async def warm(self) -> None:
+        return None
+
 
 class RedisStore:
     def __init__(self, url: str, budget: float) -> None:
@@ -98,6 +103,13 @@ class RedisStore:
         except self._errors as exc:
             self._down_until = time.monotonic() + RETRY_AFTER_FAILURE
             raise StoreUnavailable(f"redis: {type(exc).__name__}") from None
+
+    async def warm(self, connections: int = 16) -> None:
+        """Open pooled connections before traffic arrives: a burst on a cold pool would spend
+        its budget on TCP and handshakes and bypass the cache. Failures are fine (bypass)."""
+        with contextlib.suppress(*self._errors):
+            async with asyncio.timeout(2.0):
+                await asyncio.gather(*(self._redis.ping() for _ in range(connections)))
 
     async def get(self, key: str) -> bytes | None:
         value = await self._call(lambda: self._redis.get(key))

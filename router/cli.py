@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
         ("eval", "cost/quality table of a threshold sweep"),
         ("distill", "distil a difficulty student from a teacher's labels"),
         ("keys", "client API keys: `keys hash` one, or `keys new --tenant T`"),
+        ("bench", "benchmarks: bench <overhead|classifier|routing|cache|all> [--tiny]"),
     ):
         sub.add_parser(name, help=text, add_help=False)  # options parsed by the classifier
     classify = sub.add_parser("classify", help="score JSON lines from stdin")
@@ -107,8 +108,23 @@ def classify(args: argparse.Namespace) -> int:
     return run_classify(sys.stdin, sys.stdout, Classifier.load(), args.threshold)
 
 
+def bench(argv: list[str]) -> int:
+    """bench/ ships with the source tree, not the wheel: run it from a checkout."""
+    if (Path.cwd() / "bench" / "__main__.py").is_file():
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        from bench.cli import main as bench_main
+    except ImportError:
+        print("tiergate bench: run it from a source checkout of tiergate", file=sys.stderr)
+        return 2
+    result: int = bench_main(argv)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        return bench(argv[1:])
     if argv and argv[0] in PASS_THROUGH:  # subcommands that parse their own options
         module, function = PASS_THROUGH[argv[0]].split(":")
         command: Callable[[list[str]], int] = getattr(importlib.import_module(module), function)

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from router.gateway import Gateway
 
 
-def get_gateway(request: Request) -> Gateway:
+async def get_gateway(request: Request) -> Gateway:  # async: no threadpool hop
     gateway: Gateway = request.app.state.gateway
     return gateway
 

@@ -110,6 +110,27 @@ class ChunkStream:
             self._on_close = None
 
 
+# OpenAI's error types; other servers' own names (vLLM says "BadRequestError") are mapped to
+# these by status, so clients see one vocabulary whichever upstream answered.
+OPENAI_ERROR_TYPES = frozenset(
+    {
+        "invalid_request_error",
+        "authentication_error",
+        "permission_error",
+        "not_found_error",
+        "rate_limit_error",
+        "server_error",
+        "api_error",
+    }
+)
+
+
+def error_type(status: int, given: object) -> str:
+    if isinstance(given, str) and given in OPENAI_ERROR_TYPES:
+        return given
+    return {403: "permission_error", 429: "rate_limit_error"}.get(status, "invalid_request_error")
+
+
 def relayed_error(status: int, raw: bytes, headers: Mapping[str, str]) -> RelayedError:
     """An upstream 4xx as a client-visible error, keeping its status and message."""
     try:
@@ -126,7 +147,7 @@ def relayed_error(status: int, raw: bytes, headers: Mapping[str, str]) -> Relaye
     return RelayedError(
         status,
         str(err.get("message") or f"upstream returned HTTP {status}"),
-        type_=str(err.get("type") or "invalid_request_error"),
+        type_=error_type(status, err.get("type")),
         param=err.get("param") if isinstance(err.get("param"), str) else None,
         code=code if isinstance(code, str) else None,
         headers=keep,

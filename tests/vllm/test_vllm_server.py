@@ -101,7 +101,8 @@ def test_a_vllm_400_reaches_the_client_with_its_message(
     relayed: Any = via_gateway.value.body
     original: Any = from_vllm.value.body
     assert relayed["message"] == vllm_message
-    assert relayed["type"] == original["type"]  # relayed as is (vLLM says BadRequestError)
+    # vLLM's own type name ("BadRequestError") is mapped to OpenAI's vocabulary
+    assert relayed["type"] == "invalid_request_error"
     assert original["code"] == 400  # vLLM repeats the status in `code`; the gateway keeps it
     assert relayed["code"] is None  # in the status line only (STYLE.md section 5)
     assert gateway.hosted.received == []  # a client error is not retried on the frontier
