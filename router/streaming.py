@@ -22,7 +22,7 @@ from typing import Protocol
 import orjson
 
 from router.metrics import Usage
-from workers.upstream import UpstreamFailure
+from workers.failures import UpstreamFailure
 
 DONE = b"data: [DONE]\n\n"
 

@@ -25,8 +25,9 @@ from router.routing import Upstream
 from workers.anthropic_request import to_messages_request
 from workers.anthropic_response import openai_error, to_chat_completion
 from workers.anthropic_stream import StreamTranslator, translate_events
+from workers.failures import UpstreamFailure
 from workers.sse import iter_sse
-from workers.upstream import Completion, OpenAIUpstream, UpstreamFailure
+from workers.upstream import Completion, OpenAIUpstream
 
 ANTHROPIC_VERSION: Final = "2023-06-01"
 

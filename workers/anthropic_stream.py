@@ -19,8 +19,8 @@ from typing import Any
 import orjson
 
 from workers.anthropic_response import completion_id, finish_reason, openai_usage
+from workers.failures import UpstreamFailure
 from workers.sse import SSEEvent
-from workers.upstream import UpstreamFailure
 
 DONE = b"[DONE]"
 STREAM_ERROR_KINDS = {

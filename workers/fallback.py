@@ -23,8 +23,9 @@ from router.errors import (
     UpstreamTimeoutError,
 )
 from router.policy import Target
+from workers.failures import UpstreamFailure
 from workers.pool import UpstreamPool
-from workers.upstream import ChunkStream, Completion, UpstreamFailure
+from workers.upstream import ChunkStream, Completion
 
 
 @dataclass(slots=True)

@@ -10,8 +10,8 @@ import pytest
 
 from tests.fakes.anthropic import sse_events
 from workers.anthropic_stream import StreamTranslator, translate_events
+from workers.failures import UpstreamFailure
 from workers.sse import iter_sse
-from workers.upstream import UpstreamFailure
 
 
 async def _lines(name: str) -> AsyncIterator[bytes]:
