@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -28,6 +29,16 @@ from router.settings import Settings
 log = logging.getLogger("tiergate")
 
 
+def settle_heap() -> None:
+    """After start-up, freeze what start-up built (classifier weights, config, modules: it
+    lives as long as the process) so full collections stop re-scanning it, and collect young
+    objects less often. Measured: the c=16 miss-path p99 went from ~62 ms to ~18 ms, the stalls
+    were collector pauses (docs/benchmarks.md)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def create_app(
     settings: Settings, routing: Routing | None = None, env: Mapping[str, str] | None = None
 ) -> FastAPI:
@@ -44,6 +55,7 @@ def create_app(
                 await gateway.tuning.poll()  # thresholds another replica or run stored
                 gateway.tuning.start()
             gateway.traffic.start()
+            settle_heap()
             if gateway.controller is not None:
                 gateway.controller.start()
             yield
