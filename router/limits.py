@@ -169,13 +169,16 @@ class Limiter:
         self._clock = clock
         self._pending: set[asyncio.Task[None]] = set()
 
-    async def admit(self, caller: Caller) -> Quota:
+    async def admit(self, caller: Caller, count: bool = True) -> Quota:
+        """Check (and with `count`, use up) the tenant's minute; `count=False` only reads what
+        was spent today, for the dry run, which must not eat the tenant's rate limit."""
         p = caller.policy
         if not caller.metered:
             return Quota()
         w = Window.at(self._clock())
+        rpm, tpm = (p.rpm or 0, p.tpm or 0) if count else (0, 0)  # 0, 0: a pure read
         try:
-            verdict, usd = await self.counters.admit(caller.tenant, p.rpm or 0, p.tpm or 0, w)
+            verdict, usd = await self.counters.admit(caller.tenant, rpm, tpm, w)
         except CountersUnavailable as exc:
             log.warning("limits not enforced for this request: %s", exc)
             return Quota()

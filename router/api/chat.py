@@ -16,19 +16,22 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
+from classifier.scores import Scores
 from router.accounting import account_answer, account_error, account_overhead, record_failure
+from router.auth import Caller
 from router.cache import Entry, Lookup, wants
 from router.cache_key import cache_key
 from router.disconnect import DisconnectWatch
 from router.errors import GatewayError, RequestTooLargeError, render
 from router.gateway import Gateway
-from router.limits import cap_max_tokens, within_budget
+from router.limits import Quota, cap_max_tokens, within_budget
 from router.metrics import Usage
-from router.policy import decide
+from router.policy import Route, decide
 from router.protocol import ChatCompletionRequest, parse_chat_request
 from router.streaming import ReplayStream, StreamRelay, usage_of
 from router.trace import Trace, request_id
@@ -64,6 +67,29 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def plan(
+    gw: Gateway,
+    caller: Caller,
+    quota: Quota,
+    body: ChatCompletionRequest,
+    payload: dict[str, Any],
+) -> tuple[Scores, Route]:
+    """Steps 3 and 4: classify, decide, apply the tenant's caps and budget. Shared with the dry
+    run (router/api/route.py), so /v1/route answers exactly what this call does."""
+    cap_max_tokens(body, payload, caller)
+    scores = gw.classifier.score(payload["messages"])
+    route = decide(
+        scores,
+        body.model,
+        caller,
+        gw.routing,
+        gw.thresholds,
+        gw.pool.healthy,
+        gw.pool.saturated,
+    )
+    return scores, within_budget(route, caller, quota, gw.routing)
+
+
 @router.post("/v1/chat/completions", response_model=None, openapi_extra=REQUEST_SCHEMA)
 async def create_chat_completion(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway  # not a Depends: ~10 % of this route's CPU (bench/)
@@ -75,20 +101,9 @@ async def create_chat_completion(request: Request) -> Response:
         quota = await gw.limits.admit(caller)
         raw = await read_body(request, gw.routing.limits.max_body_bytes)  # 2
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
-        cap_max_tokens(body, payload, caller)
         if gw.routing.decisions.capture_prompts:
             trace.messages = payload["messages"]
-        trace.scores = gw.classifier.score(payload["messages"])  # 3
-        route = decide(
-            trace.scores,
-            body.model,
-            caller,
-            gw.routing,
-            gw.thresholds,
-            gw.pool.healthy,
-            gw.pool.saturated,
-        )  # 4
-        route = within_budget(route, caller, quota, gw.routing)
+        trace.scores, route = plan(gw, caller, quota, body, payload)  # 3, 4
         trace.routed(route)
         read, write = wants(payload, request.headers.get("cache-control"), gw.routing.cache)
         key = cache_key(caller.tenant, route.tier, route.model, payload)  # 5

@@ -9,10 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from router.api.chat import REQUEST_SCHEMA, read_body
+from router.api.chat import REQUEST_SCHEMA, plan, read_body
 from router.deps import GatewayDep
 from router.errors import GatewayError, render
-from router.policy import decide
 from router.protocol import parse_chat_request
 from router.trace import Trace, request_id
 
@@ -24,18 +23,11 @@ async def dry_run(request: Request, gw: GatewayDep) -> Response | dict[str, obje
     trace = Trace(request_id(request.headers.get("x-request-id")))
     try:
         caller = gw.keys.authenticate(request.headers.get("authorization"))
+        quota = await gw.limits.admit(caller, count=False)  # a dry run uses no rate limit
         raw = await read_body(request, gw.routing.limits.max_body_bytes)
         body, payload = parse_chat_request(raw, gw.routing.limits.max_messages)
-        scores = trace.scores = gw.classifier.score(payload["messages"])
-        route = decide(
-            scores,
-            body.model,
-            caller,
-            gw.routing,
-            gw.thresholds,
-            gw.pool.healthy,
-            gw.pool.saturated,
-        )
+        scores, route = plan(gw, caller, quota, body, payload)
+        trace.scores = scores
     except GatewayError as exc:
         return render(exc, trace.headers())
     return {

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 
@@ -163,6 +164,8 @@ def test_budget_nearly_spent_downgrades_frontier_requests(
         return bool(raw.headers["x-tiergate-reason"] == "budget_downgrade")
 
     eventually(downgraded)
+    dry = dry_run(s, "sk-team-a")  # the dry run answers what the call does
+    assert (dry["tier"], dry["reason"]) == ("local", "budget_downgrade")
     raw = ask(client(s, "sk-team-a"), "gpt-4.1")  # forcing the frontier is downgraded too
     assert (raw.headers["x-tiergate-tier"], raw.headers["x-tiergate-reason"]) == (
         "local",
@@ -179,6 +182,35 @@ def test_budget_nearly_spent_downgrades_frontier_requests(
         return False
 
     eventually(refused)
+
+
+def dry_run(s: Stack, key: str, **body: Any) -> dict[str, Any]:
+    payload = {"model": "auto", "messages": [{"role": "user", "content": "Say hello."}], **body}
+    r = httpx.post(
+        s.url + "/route", json=payload, headers={"authorization": f"Bearer {key}"}, timeout=10
+    )
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def test_dry_runs_apply_the_tenant_caps_but_use_no_rate_limit(
+    make_stack: Callable[..., Stack],
+) -> None:
+    s = make_stack(
+        settings={"api_keys": KEYS},
+        thresholds=ALL_LOCAL,
+        tenants={"team-a": {"rpm": 2, "max_tokens": 64}},
+    )
+    if time.time() % 60 > 57:
+        time.sleep(60 - time.time() % 60 + 0.1)
+    for _ in range(5):
+        assert dry_run(s, "sk-team-a")["tier"] == "local"
+    assert dry_run(s, "sk-team-a", max_tokens=65)["error"]["code"] == "max_tokens_exceeded"
+    a = client(s, "sk-team-a")
+    for _ in range(2):  # the minute's two requests are all still there
+        assert ask(a).http_response.status_code == 200
+    with pytest.raises(openai.RateLimitError):
+        ask(a)
 
 
 def test_max_tokens_cap_per_tenant(make_stack: Callable[..., Stack]) -> None:
