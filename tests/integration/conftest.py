@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,3 +112,11 @@ def gw(make_stack: Callable[..., Stack]) -> Stack:
 # Difficulty thresholds that make the route independent of the trained model's exact scores.
 ALL_LOCAL = {"difficulty": 1.0, "sensitivity": 0.5}
 ALL_FRONTIER = {"difficulty": 0.0, "sensitivity": 0.5}
+
+
+def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll `check` until it holds; fail after `seconds` (every wait in these tests is bounded)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)

@@ -19,7 +19,7 @@ from router.app import create_app
 from router.settings import Settings
 from tests.fakes.server import serve_in_thread
 from tests.fakes.upstream import UpstreamDouble
-from tests.integration.conftest import HOSTED_KEY, routing_for
+from tests.integration.conftest import HOSTED_KEY, eventually, routing_for
 
 ADMIN = "admin-test-key-0123456789"
 AS_ADMIN = {"authorization": f"Bearer {ADMIN}"}
@@ -76,13 +76,6 @@ def shaped(r: httpx.Response, status: int) -> dict[str, Any]:
     assert set(body["error"]) == {"message", "type", "param", "code"}
     error: dict[str, Any] = body["error"]
     return error
-
-
-def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def test_without_an_admin_key_the_admin_api_does_not_exist(

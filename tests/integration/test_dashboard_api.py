@@ -4,14 +4,13 @@ shared between two gateways on one real Redis (routing checked through `x-tierga
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.integration.conftest import ALL_FRONTIER, ALL_LOCAL, Stack
+from tests.integration.conftest import ALL_FRONTIER, ALL_LOCAL, Stack, eventually
 
 ADMIN = "admin-dashboard-test-key"
 AUTH = {"authorization": f"Bearer {ADMIN}"}
@@ -32,13 +31,6 @@ def data(s: Stack) -> dict[str, Any]:
     assert r.status_code == 200, r.text
     body: dict[str, Any] = r.json()
     return body
-
-
-def wait_for(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.1)
 
 
 def test_the_page_is_a_static_shell_and_every_piece_of_data_needs_the_admin_key(
@@ -116,19 +108,19 @@ def test_apply_and_rollback_propagate_between_two_gateways_on_one_redis(
     b = make_stack(settings=settings, thresholds=ALL_LOCAL)
     assert send(a, 3) == ["local"] * 3
     # the window is shared: B's dashboard shows A's traffic (written in batches, off the path)
-    wait_for(lambda: data(b)["summary"]["per_tier"]["local"] == 3)
+    eventually(lambda: data(b)["summary"]["per_tier"]["local"] == 3)
     assert data(b)["shared"] is True
 
     put = httpx.put(a.root + "/admin/thresholds", headers=AUTH, json=ALL_FRONTIER, timeout=5)
     assert put.status_code == 200, put.text
-    wait_for(lambda: send(b, 1) == ["frontier"], seconds=3)
+    eventually(lambda: send(b, 1) == ["frontier"], seconds=3)
     history = data(b)["history"]
     assert history[0]["difficulty"] == 0.0 and history[0]["previous"]["difficulty"] == 1.0
     assert history[0]["by"].startswith("admin:") and history[0]["at"] > 0
 
     back = httpx.post(b.root + "/admin/thresholds/rollback", headers=AUTH, timeout=5)
     assert back.status_code == 200, back.text
-    wait_for(lambda: send(a, 1) == ["local"], seconds=3)
+    eventually(lambda: send(a, 1) == ["local"], seconds=3)
     assert data(a)["thresholds"]["version"] == 2
 
 
@@ -146,7 +138,7 @@ def test_controller_moves_the_threshold_and_its_moves_are_listed(
     }
     s = make_stack(settings={"admin_key": ADMIN}, thresholds=ALL_FRONTIER, controller=controller)
     assert send(s, 4) == ["frontier"] * 4
-    wait_for(lambda: any(r["by"] == "controller" for r in data(s)["history"]))
+    eventually(lambda: any(r["by"] == "controller" for r in data(s)["history"]))
     d = data(s)
     move = next(r for r in d["history"] if r["by"] == "controller")
     assert move["difficulty"] > move["previous"]["difficulty"]

@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from router.keys import digest
-from tests.integration.conftest import ALL_FRONTIER, ALL_LOCAL, Stack
+from tests.integration.conftest import ALL_FRONTIER, ALL_LOCAL, Stack, eventually
 
 HELLO: Any = [{"role": "user", "content": "Say hello."}]
 KEYS = "sk-team-a:team-a,sk-team-b:team-b"
@@ -110,13 +110,6 @@ def test_two_gateways_share_one_redis_budget(
     for s in (one, two):
         with pytest.raises(openai.RateLimitError):
             ask(client(s, "sk-team-a"))
-
-
-def eventually(check: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("backend", ["memory", "redis"])

@@ -4,7 +4,6 @@ the same Redis, within a few seconds; a rollback on the second comes back to the
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import httpx
 
 from tests.fakes.redis_server import RedisServer
 from tests.fakes.upstream import UpstreamDouble
-from tests.integration.conftest import routing_for
+from tests.integration.conftest import eventually, routing_for
 from tests.integration.gateway_process import gateway_process
 
 ADMIN = {"authorization": "Bearer admin-process-test-key-42"}
@@ -24,14 +23,6 @@ def tier(url: str) -> str:
     r = httpx.post(url + "/chat/completions", json=body, timeout=10)
     assert r.status_code == 200, r.text
     return r.headers["x-tiergate-tier"]
-
-
-def eventually(check: Callable[[], bool], seconds: float = 8.0) -> float:
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < seconds, "did not propagate in time"
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 def test_apply_and_rollback_propagate_between_two_processes(
@@ -59,10 +50,10 @@ def test_apply_and_rollback_propagate_between_two_processes(
             json={"difficulty": 0.0, "sensitivity": 0.5},
         )
         assert put.status_code == 200, put.text
-        eventually(lambda: tier(b) == "frontier")
+        eventually(lambda: tier(b) == "frontier", seconds=8)
 
         back = httpx.post(root_b + "/admin/thresholds/rollback", headers=ADMIN, timeout=10)
         assert back.status_code == 200, back.text
-        eventually(lambda: tier(a) == "local")
+        eventually(lambda: tier(a) == "local", seconds=8)
         history = httpx.get(root_a + "/admin/thresholds/history", headers=ADMIN, timeout=10)
         assert [h["version"] for h in history.json()["data"]][:2] == [2, 1]
