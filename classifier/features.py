@@ -10,6 +10,11 @@ across processes and platforms (Python's `hash()` of str is not).
 A word is a maximal run of ASCII letters, digits, `_` or non-ASCII bytes. Each n-gram
 occurrence adds `1/sqrt(n_grams)` to its bucket: a cheap length normalisation that the lean
 scorer applies as one multiplication after summing weights.
+
+The same two loops also exist in C (`classifier/_kernels.c`, built with the package): bit for
+bit the same hashes and indices, about ten times faster, because numpy's per-call overhead is
+most of the cost on one prompt. Without a C compiler the extension is skipped and this numpy
+code serves; it is always the reference that training and the equality tests use.
 """
 
 from __future__ import annotations
@@ -18,6 +23,12 @@ import math
 
 import numpy as np
 import numpy.typing as npt
+
+try:
+    from classifier import _kernels
+except ImportError:  # built without a C compiler: the numpy reference code serves
+    _kernels = None  # type: ignore[assignment]
+kernels = _kernels  # `pii_model` uses them too
 
 MAX_BYTES = 16_384  # longer prompts are scored on their first 16 KiB
 DENSE_NAMES = (
@@ -32,15 +43,25 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 
+def int64s(buffer: bytes) -> IntArray:
+    """A read-only int64 view of a C kernel's output (no copy)."""
+    return np.frombuffer(buffer, dtype=np.int64)
+
+
 def _u64(value: int) -> np.uint64:
     return np.uint64(value)
 
 
 class Featurizer:
-    """Stateless after construction: read-only lookup tables, safe to share across threads."""
+    """Stateless after construction: read-only lookup tables, safe to share across threads.
 
-    def __init__(self, n_bits: int) -> None:
+    `native` (the default, when the C kernels are built) runs the C loops; `native=False`
+    forces the numpy reference.
+    """
+
+    def __init__(self, n_bits: int, native: bool = True) -> None:
         self.n_bits = n_bits
+        self.native = native and kernels is not None
         self._mask = _u64((1 << n_bits) - 1)
         table = np.arange(256, dtype=np.uint64)
         table[ord("A") : ord("Z") + 1] += 32
@@ -67,6 +88,9 @@ class Featurizer:
     ) -> tuple[npt.NDArray[np.uint8], IntArray, IntArray, npt.NDArray[np.uint64]]:
         """Byte view, word start and end byte offsets, and one mixed hash per lower-cased word."""
         raw = np.frombuffer(data[:MAX_BYTES], dtype=np.uint8)
+        if self.native:
+            starts_b, ends_b, hashes_b = kernels.words(data, MAX_BYTES)
+            return raw, int64s(starts_b), int64s(ends_b), np.frombuffer(hashes_b, dtype=np.uint64)
         edges = np.diff(self._word[raw].view(np.int8), prepend=np.int8(0), append=np.int8(0))
         starts = np.flatnonzero(edges == 1)
         if starts.size == 0:
@@ -86,6 +110,9 @@ class Featurizer:
 
     def indices(self, text: str) -> IntArray:
         """Bucket indices of every word unigram and bigram occurrence (with repeats)."""
+        if self.native:
+            data = text.encode("utf-8", "replace")
+            return int64s(kernels.ngram_indices(data, MAX_BYTES, self.n_bits))
         words = self.word_hashes(text)
         bigrams = self._mix(words[:-1] * _u64(_BIGRAM_MULT) + words[1:])
         return (np.concatenate((words, bigrams)) & self._mask).astype(np.int64)

@@ -8,6 +8,10 @@ words come from the difficulty featurizer's hashing (`Featurizer.words`), the ni
 keys of every word are mixed in one pass, and the scores are one gather and one sum, as in the
 difficulty head. Consecutive words with the same label (at most `_MAX_GAP` characters apart)
 form one span. Trained offline by `classifier.pii_train`; serving needs numpy only.
+
+With the C kernels built (`features.Featurizer.native`), `word_scores` runs keys, gather and
+sum in one C loop (`_kernels.tag_scores`) with the same results; `feature_keys` below stays the
+numpy reference that training uses.
 """
 
 from __future__ import annotations
@@ -94,36 +98,55 @@ class PiiTagger:
     intercepts: npt.NDArray[np.float64]
     threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
 
+    def _native(self, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+        return features.kernels.tag_scores(
+            data, features.MAX_BYTES, self.n_bits, self.weights, self.intercepts, self.threshold
+        )
+
     def word_scores(self, featurizer: features.Featurizer, data: bytes) -> tuple[
         npt.NDArray[np.float64], IntArray, IntArray
     ]:  # fmt: skip
         """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
+        if featurizer.native:
+            starts_b, ends_b, logits_b, _ = self._native(data)
+            logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
+            return logits, features.int64s(starts_b), features.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data)
         return self.weights[keys].sum(axis=0) + self.intercepts, starts, ends
+
+    def word_labels(self, featurizer: features.Featurizer, data: bytes) -> tuple[
+        npt.NDArray[np.int64], IntArray, IntArray
+    ]:  # fmt: skip
+        """Per word, the index into `LABELS` of its best non-O label when that label's softmax
+        probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
+        if featurizer.native:
+            starts_b, ends_b, _, labels_b = self._native(data)
+            labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
+            return labels, features.int64s(starts_b), features.int64s(ends_b)
+        logits, starts, ends = self.word_scores(featurizer, data)
+        best = logits[:, 1:].argmax(axis=1) + 1
+        top = logits[np.arange(len(best)), best]
+        # softmax probability of the best non-O label >= threshold, without the full softmax
+        shifted = np.exp(logits - top[:, None]).sum(axis=1)
+        return np.where(shifted <= 1.0 / self.threshold, best, 0), starts, ends
 
     def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
         """Spans (type, start, end) in character offsets of `text`, in text order."""
         data = text.encode("utf-8", "replace")
-        logits, starts, ends = self.word_scores(featurizer, data)
-        if not len(logits):
-            return []
-        best = logits[:, 1:].argmax(axis=1)
-        top = logits[np.arange(len(best)), best + 1]
-        # softmax probability of the best non-O label >= threshold, without the full softmax
-        shifted = np.exp(logits - top[:, None]).sum(axis=1)
-        hits = np.flatnonzero(shifted <= 1.0 / self.threshold)
+        word_labels, starts, ends = self.word_labels(featurizer, data)
+        hits = np.flatnonzero(word_labels)
         if not hits.size:
             return []
+        labels = word_labels[hits].tolist()
         starts = char_offsets(text, data, starts[hits])
         ends = char_offsets(text, data, ends[hits])
-        labels = best[hits].tolist()
         spans: list[tuple[str, int, int]] = []
         last = -1
         for label, start, end in zip(labels, starts.tolist(), ends.tolist(), strict=True):
             if label == last and start - spans[-1][2] <= _MAX_GAP:
                 spans[-1] = (spans[-1][0], spans[-1][1], end)
             else:
-                spans.append((LABELS[label + 1], start, end))
+                spans.append((LABELS[label], start, end))
             last = label
         return spans
 
@@ -145,7 +168,7 @@ class PiiTagger:
             raise ArtifactError("artifact field 'threshold' must be a float in (0, 1)")
         return cls(
             n_bits,
-            float_array(content, "weights", (1 << n_bits, len(LABELS))),
-            float_array(content, "intercepts", (len(LABELS),)),
+            np.ascontiguousarray(float_array(content, "weights", (1 << n_bits, len(LABELS)))),
+            np.ascontiguousarray(float_array(content, "intercepts", (len(LABELS),))),
             threshold,
         )

@@ -9,7 +9,10 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# gcc compiles the classifier's C kernels (classifier/_kernels.c) into the wheel.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml setup.py README.md ./
 COPY router ./router
 COPY workers ./workers
 COPY classifier ./classifier
@@ -23,8 +26,8 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
     python -m pip install --no-index --find-links /wheels "tiergate[redis]" \
  && groupadd --system --gid 10001 tiergate \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/tiergate --create-home tiergate
-# The classifier artifact ships inside the package; fail the build if it did not.
-RUN python -c "from classifier import Classifier; Classifier.load()"
+# The classifier artifact and its C kernels ship inside the package; fail the build if not.
+RUN python -c "from classifier import Classifier, features; Classifier.load(); assert features.kernels"
 ENV TIERGATE_HOST=0.0.0.0 \
     TIERGATE_PORT=8080 \
     TIERGATE_LAUNCH_WORKERS=false

@@ -77,7 +77,7 @@ def test_the_copied_files_build_a_wheel_with_the_classifier_artifact(tmp_path: P
         src = REPO / source
         dst = context / source
         if src.is_dir():
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.so"))
         else:
             dst.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dst)
@@ -105,6 +105,8 @@ def test_the_copied_files_build_a_wheel_with_the_classifier_artifact(tmp_path: P
     artifacts = {n for n in names if n.startswith("classifier/artifacts/")}
     assert "classifier/artifacts/default.skops" in artifacts, sorted(artifacts)
     assert any(n.endswith(".json") for n in artifacts), sorted(artifacts)
+    # the image's build stage has gcc, so the classifier's C kernels are compiled into the wheel
+    assert any(re.fullmatch(r"classifier/_kernels\..*\.so", n) for n in names), sorted(names)
     for line in metadata.splitlines():
         if line.startswith("Requires-Dist:") and "llama" in line.lower():
             assert "extra ==" in line, f"llama.cpp must stay an extra: {line}"

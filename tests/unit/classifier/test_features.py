@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier.features import DENSE_NAMES, MAX_BYTES, Featurizer, dense_features
 
@@ -37,3 +42,28 @@ def test_dense_features_are_bounded() -> None:
     values = dense_features(text, 5)
     assert len(values) == len(DENSE_NAMES)
     assert all(0.0 <= v <= 1.5 for v in values)
+
+
+_TEXTS = st.text(
+    alphabet=st.sampled_from("aZ9_ \n\t.,;:-/'\"$@#(\0€£éü漢" + "abcdefghij0123456789"),
+    max_size=300,
+)
+
+
+@pytest.mark.skipif(not Featurizer(10).native, reason="the C kernels were not built")
+@settings(max_examples=300, deadline=None)
+@given(text=_TEXTS, n_bits=st.integers(8, 20))
+def test_c_kernels_equal_the_numpy_reference_bit_for_bit(text: str, n_bits: int) -> None:
+    native, reference = Featurizer(n_bits), Featurizer(n_bits, native=False)
+    data = text.encode("utf-8", "replace")
+    for got, want in zip(native.words(data), reference.words(data), strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(native.indices(text), reference.indices(text))
+
+
+def test_the_c_kernels_are_built_where_a_compiler_exists() -> None:
+    # The install compiles classifier/_kernels.c; CI machines have gcc, so a silent fallback to
+    # numpy there would be a performance regression nobody sees.
+    if shutil.which("gcc") or shutil.which("cc"):
+        assert Featurizer(10).native

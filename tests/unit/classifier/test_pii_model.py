@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import functools
 import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import ArtifactError, Classifier
 from classifier.artifact import read_artifact
@@ -106,3 +109,75 @@ def test_shipped_student_tags_names_addresses_health_and_birth_dates(clf: Classi
 def test_plain_requests_are_not_sensitive(clf: Classifier, text: str) -> None:
     scores = clf.score_text(text)
     assert scores.sensitivity < 0.5 and not scores.hard_entity
+
+
+_WORDS = [
+    "My",
+    "name",
+    "is",
+    "Ann",
+    "Lee",
+    ",",
+    "I",
+    "live",
+    "at",
+    "12",
+    "Oak",
+    "Street",
+    "Springfield",
+    "and",
+    "was",
+    "born",
+    "1/2/1990",
+    ".",
+    "Dr.",
+    "Helena",
+    "Shaw",
+    "diagnosed",
+    "diabetes",
+    ";",
+    "salary",
+    "$5,000",
+    "mortgage",
+    "Zoë",
+    "Ünal",
+    "Rue",
+    "l'Église",
+    "né",
+    "le",
+    "3/4/1980",
+    "explain",
+    "compilers",
+    "(x)",
+    "@home",
+    "#1",
+    "€7",
+    "£5",
+    "-",
+    "/",
+    ":",
+    '"',
+    "\n",
+]
+
+
+@pytest.mark.skipif(not Featurizer(10).native, reason="the C kernels were not built")
+@settings(max_examples=200, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), max_size=80))
+def test_c_tagger_equals_the_numpy_reference(words: list[str]) -> None:
+    tagger = _shipped_tagger()
+    native, reference = Featurizer(18), Featurizer(18, native=False)
+    text = " ".join(words)
+    data = text.encode()
+    for got, want in zip(tagger.word_scores(native, data), tagger.word_scores(reference, data),
+                         strict=True):  # fmt: skip
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(
+        tagger.word_labels(native, data)[0], tagger.word_labels(reference, data)[0]
+    )
+    assert tagger.tag(native, text) == tagger.tag(reference, text)
+
+
+@functools.cache
+def _shipped_tagger() -> PiiTagger:
+    return Classifier.load().tagger

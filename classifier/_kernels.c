@@ -1,0 +1,254 @@
+/* The classifier's two hot loops in C: word hashing and the PII tagger's per-word scores.
+ *
+ * Both are exact re-implementations of the numpy reference code (`features.Featurizer.words`
+ * and `pii_model.feature_keys` + `PiiTagger.word_scores`): the same bytes in give the same
+ * hashes, bucket indices and label scores out, bit for bit (unit tests hold them equal). numpy
+ * spends most of its time here on per-call overhead (some forty small array operations per
+ * prompt); one pass over the bytes in C does the same work in a few microseconds.
+ *
+ * No numpy headers: arrays come in through the buffer protocol and go out as bytes objects
+ * that `numpy.frombuffer` wraps without copying.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define P 0x100000001B3ULL
+#define BIGRAM_MULT 0x9E3779B97F4A7C15ULL
+#define MIX1 0xBF58476D1CE4E5B9ULL
+#define MIX2 0x94D049BB133111EBULL
+/* pii_model's constants */
+#define SALT 0x632BE59BD9B4E019ULL
+#define K1 0x9E3779B97F4A7C15ULL
+#define K2 0xC2B2AE3D27D4EB4FULL
+#define PAD0 0x51ED27ULL
+#define PAD1 0x51ED28ULL
+#define N_FEATURES 9
+#define N_LABELS 6
+
+static inline uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * MIX1;
+    z = (z ^ (z >> 27)) * MIX2;
+    return z ^ (z >> 31);
+}
+
+static inline int is_word_byte(unsigned char b) {
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+           b == '_' || b >= 128;
+}
+
+/* Words of data[0:n]: start and end offsets and the mixed polynomial hash of the lower-cased
+ * bytes (sum of b[j] * P^(j - start)). Returns the number of words written. */
+static Py_ssize_t scan_words(const unsigned char *data, Py_ssize_t n, int64_t *starts,
+                             int64_t *ends, uint64_t *hashes) {
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        if (!is_word_byte(data[i])) {
+            i++;
+            continue;
+        }
+        uint64_t h = 0, power = 1;
+        Py_ssize_t start = i;
+        for (; i < n && is_word_byte(data[i]); i++) {
+            unsigned char b = data[i];
+            h += (uint64_t)((b >= 'A' && b <= 'Z') ? b + 32 : b) * power;
+            power *= P;
+        }
+        starts[count] = start;
+        ends[count] = i;
+        hashes[count] = mix(h);
+        count++;
+    }
+    return count;
+}
+
+/* words(data, max_bytes) -> (starts, ends, hashes) as bytes of int64, int64, uint64 */
+static PyObject *words(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t max_bytes;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &max_bytes)) return NULL;
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1; /* words are separated by at least one byte */
+    PyObject *starts = PyBytes_FromStringAndSize(NULL, cap * 8);
+    PyObject *ends = PyBytes_FromStringAndSize(NULL, cap * 8);
+    PyObject *hashes = PyBytes_FromStringAndSize(NULL, cap * 8);
+    PyObject *result = NULL;
+    if (starts && ends && hashes) {
+        Py_ssize_t count = scan_words((const unsigned char *)data.buf, n,
+                                      (int64_t *)PyBytes_AS_STRING(starts),
+                                      (int64_t *)PyBytes_AS_STRING(ends),
+                                      (uint64_t *)PyBytes_AS_STRING(hashes));
+        if (_PyBytes_Resize(&starts, count * 8) == 0 && _PyBytes_Resize(&ends, count * 8) == 0 &&
+            _PyBytes_Resize(&hashes, count * 8) == 0)
+            result = PyTuple_Pack(3, starts, ends, hashes);
+    }
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    Py_XDECREF(hashes);
+    PyBuffer_Release(&data);
+    return result;
+}
+
+/* ngram_indices(data, max_bytes, n_bits) -> bytes of int64: unigram buckets, then bigrams */
+static PyObject *ngram_indices(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t max_bytes;
+    int n_bits;
+    if (!PyArg_ParseTuple(args, "y*ni", &data, &max_bytes, &n_bits)) return NULL;
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1;
+    PyObject *out = NULL;
+    int64_t *offsets = PyMem_Malloc(cap * 2 * sizeof(int64_t));
+    uint64_t *hashes = PyMem_Malloc(cap * sizeof(uint64_t));
+    if (!offsets || !hashes) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t count = scan_words((const unsigned char *)data.buf, n, offsets, offsets + cap,
+                                  hashes);
+    Py_ssize_t total = count ? 2 * count - 1 : 0;
+    out = PyBytes_FromStringAndSize(NULL, total * 8);
+    if (!out) goto done;
+    int64_t *idx = (int64_t *)PyBytes_AS_STRING(out);
+    uint64_t mask = (n_bits >= 64) ? ~0ULL : ((1ULL << n_bits) - 1);
+    for (Py_ssize_t i = 0; i < count; i++) idx[i] = (int64_t)(hashes[i] & mask);
+    for (Py_ssize_t i = 0; i + 1 < count; i++)
+        idx[count + i] = (int64_t)(mix(hashes[i] * BIGRAM_MULT + hashes[i + 1]) & mask);
+done:
+    PyMem_Free(offsets);
+    PyMem_Free(hashes);
+    PyBuffer_Release(&data);
+    return out;
+}
+
+static inline uint64_t first_class(unsigned char b) {
+    if (b >= 'a' && b <= 'z') return 1;
+    if (b >= 'A' && b <= 'Z') return 2;
+    if (b >= '0' && b <= '9') return 3;
+    if (b == '_') return 0;
+    return 4;
+}
+
+static inline uint64_t gap_class(unsigned char b) {
+    switch (b) {
+        case ' ': return 0;
+        case '\n': case '\r': return 1;
+        case ',': return 2;
+        case '.': return 3;
+        case ':': case ';': return 4;
+        case '-': case '/': return 5;
+        case '\'': case '"': return 6;
+        case '$': case 0xA3: case 0xE2: return 8; /* $, the pound sign's Latin-1 byte, the euro's lead */
+        case '(': return 9;
+        case '@': case '#': return 10;
+        case 0: return 11;
+        default: return 7;
+    }
+}
+
+/* tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)
+ *   -> (starts, ends, logits, labels) as bytes: int64 word starts and ends, float64 logits
+ * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
+ * probability is at least `threshold`, else 0 (O). */
+static PyObject *tag_scores(PyObject *self, PyObject *args) {
+    Py_buffer data, weights, intercepts;
+    Py_ssize_t max_bytes;
+    int n_bits;
+    double threshold;
+    if (!PyArg_ParseTuple(args, "y*niy*y*d", &data, &max_bytes, &n_bits, &weights, &intercepts,
+                          &threshold))
+        return NULL;
+    PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
+    uint64_t *hashes = NULL, *shapes = NULL;
+    Py_ssize_t buckets = (Py_ssize_t)1 << n_bits;
+    if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(double) ||
+        intercepts.len != N_LABELS * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "weights must be float64 (2**n_bits, 6), intercepts (6,)");
+        goto done;
+    }
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1;
+    starts_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    ends_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    hashes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    shapes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    if (!starts_b || !ends_b || !hashes || !shapes) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *starts = (int64_t *)PyBytes_AS_STRING(starts_b);
+    int64_t *ends = (int64_t *)PyBytes_AS_STRING(ends_b);
+    /* words and shapes go to [2, count + 2); two pads each side */
+    Py_ssize_t count = scan_words(raw, n, starts, ends, hashes + 2);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t s = starts[i], e = ends[i];
+        unsigned char before = s > 0 ? raw[s - 1] : 0;
+        uint64_t digits = (raw[s] >= '0' && raw[s] <= '9') || (raw[e - 1] >= '0' && raw[e - 1] <= '9');
+        uint64_t length = (uint64_t)(e - s) < 9 ? (uint64_t)(e - s) : 9;
+        uint64_t shape = first_class(raw[s]) * 10 + length;
+        shapes[i + 2] = (shape * 2 + digits) * 12 + gap_class(before);
+    }
+    hashes[0] = shapes[0] = PAD0;
+    hashes[1] = shapes[1] = PAD1;
+    hashes[count + 2] = shapes[count + 2] = PAD0;
+    hashes[count + 3] = shapes[count + 3] = PAD1;
+    logits_b = PyBytes_FromStringAndSize(NULL, count * N_LABELS * sizeof(double));
+    labels_b = PyBytes_FromStringAndSize(NULL, count);
+    if (!logits_b || !labels_b) goto done;
+    double *logits = (double *)PyBytes_AS_STRING(logits_b);
+    unsigned char *labels = (unsigned char *)PyBytes_AS_STRING(labels_b);
+    const double *w = (const double *)weights.buf, *b = (const double *)intercepts.buf;
+    uint64_t mask = (uint64_t)buckets - 1;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const uint64_t *h = hashes + i + 2, *s = shapes + i + 2;
+        uint64_t keys[N_FEATURES] = {
+            h[0], h[-1] * K1, h[1] * K2, h[-2] * K1 * K1, h[2] * K2 * K2,
+            s[0], (s[-1] * 1000 + s[0]) * 1000 + s[1], h[-1] * K2 + s[0], h[1] * K1 + s[0],
+        };
+        double *row = logits + i * N_LABELS;
+        for (int f = 0; f < N_FEATURES; f++) {
+            const double *wr = w + (mix(keys[f] + (uint64_t)f * SALT) & mask) * N_LABELS;
+            for (int l = 0; l < N_LABELS; l++) row[l] = f ? row[l] + wr[l] : wr[l];
+        }
+        for (int l = 0; l < N_LABELS; l++) row[l] += b[l];
+        /* the best non-O label is tagged when exp-sum relative to it is <= 1 / threshold, i.e.
+         * its softmax probability >= threshold (as PiiTagger.tag computes it in numpy) */
+        int best = 1;
+        for (int l = 2; l < N_LABELS; l++)
+            if (row[l] > row[best]) best = l;
+        double total = 0.0;
+        for (int l = 0; l < N_LABELS; l++) total += exp(row[l] - row[best]);
+        labels[i] = total <= 1.0 / threshold ? (unsigned char)best : 0;
+    }
+    if (_PyBytes_Resize(&starts_b, count * 8) == 0 && _PyBytes_Resize(&ends_b, count * 8) == 0)
+        result = PyTuple_Pack(4, starts_b, ends_b, logits_b, labels_b);
+done:
+    Py_XDECREF(labels_b);
+    Py_XDECREF(starts_b);
+    Py_XDECREF(ends_b);
+    Py_XDECREF(logits_b);
+    PyMem_Free(hashes);
+    PyMem_Free(shapes);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&weights);
+    PyBuffer_Release(&intercepts);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"words", words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
+    {"ngram_indices", ngram_indices, METH_VARARGS,
+     "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},
+    {"tag_scores", tag_scores, METH_VARARGS,
+     "tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)"
+     " -> (starts, ends, logits, labels)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels",
+                                    "The classifier's hot loops in C.", -1, methods};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }
