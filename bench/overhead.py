@@ -1,7 +1,8 @@
 """overhead: what tiergate adds in front of an instant upstream, against the same upstream called
 directly and against the LiteLLM proxy, all in one run.
 
-Contenders (each its own process; the load generator is another one, pinned to core 0):
+Contenders (each its own process; the load generator is another one; cores as in
+`overhead_servers.core_layout`):
 - `direct`         the instant double (bench/double.py) itself;
 - `tiergate_miss`  `tiergate serve` in front of it, auth on, classifier, policy, metrics and the
                    decision log on; `temperature: 0` with `Cache-Control: no-cache`, so every
@@ -27,19 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from bench.machine import REPO_ROOT
-from bench.processes import Server, ServerError, free_port
+from bench.overhead_report import compare, targets
+from bench.overhead_servers import API_KEY, LITELLM_VENV, core_layout, start_servers
+from bench.processes import Server
 
-API_KEY = "sk-bench"
-UNSET = ("TIERGATE_REDIS_URL", "TIERGATE_CONFIG", "TIERGATE_KEYS_FILE", "TIERGATE_ADMIN_KEY")
 PROMPT = "Translate 'good morning, how are you today?' into French and explain the grammar."
-LITELLM_VENV = Path.home() / ".cache" / "tiergate-bench" / "litellm-venv"
-OTHER_GATEWAYS = {
-    "tensorzero": "not run: the `tensorzero` PyPI package is the client (its embedded mode runs "
-    "in the caller's process, not as an HTTP gateway); the gateway ships as a Docker image / "
-    "Rust build only",
-    "bifrost": "not run: the `@maximhq/bifrost` npm package is a launcher that downloads the Go "
-    "binary from the vendor's CDN at run time, not a build carried by the package",
-}
 
 
 @dataclass(frozen=True)
@@ -85,117 +78,6 @@ def body(model: str, stream: bool) -> str:
     return json.dumps(payload, separators=(",", ":"))
 
 
-def routing_yaml(double_port: int) -> str:
-    base = f"http://127.0.0.1:{double_port}/v1"
-    return f"""\
-upstreams:
-  local-small: {{kind: llamacpp, base_url: "{base}"}}
-  frontier: {{kind: openai, base_url: "{base}", api_key_env: BENCH_FRONTIER_KEY}}
-tiers:
-  local: {{targets: [local-small], model: bench-small, price: {{input: 0.0, output: 0.0}}}}
-  frontier: {{targets: [frontier], model: bench-large, price: {{input: 2.0, output: 8.0}}}}
-thresholds: {{difficulty: 0.5, sensitivity: 0.5}}
-"""
-
-
-def litellm_yaml(double_port: int) -> str:
-    return f"""\
-model_list:
-  - model_name: bench-model
-    litellm_params:
-      model: openai/bench-model
-      api_base: http://127.0.0.1:{double_port}/v1
-      api_key: sk-double
-general_settings:
-  master_key: {API_KEY}
-litellm_settings:
-  drop_params: true
-"""
-
-
-def start_servers(args: argparse.Namespace, tmp: Path) -> tuple[dict[str, Server], dict[str, str]]:
-    """The double, the gateway and (unless skipped) LiteLLM; unavailable ones with a reason."""
-    servers: dict[str, Server] = {}
-    skipped: dict[str, str] = dict(OTHER_GATEWAYS)
-    dport = free_port()
-    servers["double"] = Server(
-        "double",
-        [sys.executable, "-m", "bench.double", "--port", str(dport)],
-        dport,
-        tmp,
-        cwd=REPO_ROOT,
-    )
-    servers["double"].start(30)
-    (tmp / "routing.yaml").write_text(routing_yaml(dport))
-    gport = free_port()
-    env = {
-        "TIERGATE_API_KEYS": f"{API_KEY}:bench",
-        "TIERGATE_LAUNCH_WORKERS": "false",
-        "TIERGATE_LOG_LEVEL": "warning",
-        "TIERGATE_DECISION_LOG": str(tmp / "d.jsonl"),
-        "BENCH_FRONTIER_KEY": "sk-double",
-    }
-    argv = [
-        sys.executable,
-        "-m",
-        "router.cli",
-        "serve",
-        "--config",
-        str(tmp / "routing.yaml"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(gport),
-    ]
-    servers["tiergate"] = Server(
-        "tiergate", argv, gport, tmp, env=env, ready_path="/readyz", cwd=REPO_ROOT, unset=UNSET
-    )
-    servers["tiergate"].start(60)
-    if args.no_litellm:
-        skipped["litellm"] = "skipped (--no-litellm or --tiny)"
-        return servers, skipped
-    exe = LITELLM_VENV / "bin" / "litellm"
-    if not exe.exists():
-        skipped["litellm"] = (
-            f"unavailable: {exe} not found; install with `python -m venv "
-            f"{LITELLM_VENV} && {LITELLM_VENV}/bin/pip install 'litellm[proxy]'`"
-        )
-        return servers, skipped
-    (tmp / "litellm.yaml").write_text(litellm_yaml(dport))
-    lport = free_port()
-    lenv = {
-        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
-        "LITELLM_LOG": "ERROR",
-        "LITELLM_TELEMETRY": "False",
-    }
-    largv = [
-        str(exe),
-        "--config",
-        str(tmp / "litellm.yaml"),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(lport),
-        "--num_workers",
-        "1",
-    ]
-    server = Server(
-        "litellm",
-        largv,
-        lport,
-        tmp,
-        env=lenv,
-        ready_path="/health/liveliness",
-        unset=("DATABASE_URL",),
-    )
-    try:
-        server.start(180)
-        servers["litellm"] = server
-    except ServerError as exc:
-        skipped["litellm"] = f"unavailable: {exc}"
-    return servers, skipped
-
-
 def contenders(servers: dict[str, Server]) -> list[Contender]:
     auth = {"Authorization": f"Bearer {API_KEY}"}
     out = [
@@ -215,7 +97,7 @@ def contenders(servers: dict[str, Server]) -> list[Contender]:
 
 
 def load(spec: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """One run of the load generator in its own process (bench/load.py), pinned to core 0."""
+    """One run of the load generator in its own process (bench/load.py), on the client core."""
     proc = subprocess.run(
         [sys.executable, "-m", "bench.load"],
         input=json.dumps(spec),
@@ -244,7 +126,7 @@ def measure(
         "concurrency": conc,
         "warmup": warmup,
         "timeout": 150.0,
-        "cpus": [0],
+        "cpus": core_layout()[0],
     }
     before = server.cpu_seconds()
     result = load(spec, timeout=200)
@@ -252,97 +134,6 @@ def measure(
     sent = result["requests"] + warmup
     result["cpu_ms_per_request"] = round(cpu * 1000 / sent, 4) if sent else None
     return result
-
-
-def ratio(a: float | None, b: float | None, digits: int = 2) -> float | None:
-    return round(a / b, digits) if a is not None and b else None
-
-
-def diff(a: float | None, b: float | None) -> float | None:
-    return round(a - b, 4) if a is not None and b is not None else None
-
-
-def compare(runs: dict[str, dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
-    """Per mode and concurrency: added latency / TTFB over direct, throughput ratios."""
-    out: dict[str, dict[str, Any]] = {}
-    for key, by_contender in runs.items():
-        direct = by_contender.get("direct")
-        row: dict[str, Any] = {}
-        for name, r in by_contender.items():
-            if name == "direct" or direct is None:
-                continue
-            lat, dlat = r["latency_ms"], direct["latency_ms"]
-            row[name] = {
-                "added_p50_ms": diff(lat["p50"], dlat["p50"]),
-                "added_p90_ms": diff(lat["p90"], dlat["p90"]),
-                "added_p99_ms": diff(lat["p99"], dlat["p99"]),
-                "rps_vs_direct": ratio(r["rps"], direct["rps"]),
-            }
-            if r.get("ttfb_ms") and direct.get("ttfb_ms"):
-                row[name]["added_ttfb_p50_ms"] = diff(r["ttfb_ms"]["p50"], direct["ttfb_ms"]["p50"])
-        lite = by_contender.get("litellm")
-        for name in ("tiergate_miss", "tiergate_hit"):
-            if lite is not None and name in by_contender:
-                t = by_contender[name]
-                row[name]["rps_vs_litellm"] = ratio(t["rps"], lite["rps"], 1)
-                row[name]["p50_latency_vs_litellm"] = ratio(
-                    t["latency_ms"]["p50"], lite["latency_ms"]["p50"], 3
-                )
-        out[key] = row
-    return out
-
-
-def targets(
-    runs: dict[str, Any], ratios: dict[str, Any], rss: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Issue 9's targets against this run (miss path; None = not measured in this run)."""
-
-    def get(*path: str) -> Any:
-        node: Any = ratios
-        for p in path:
-            node = node.get(p) if isinstance(node, dict) else None
-        return node
-
-    def raw(key: str, *path: str) -> Any:
-        node: Any = runs.get(key, {}).get("tiergate_miss")
-        for p in path:
-            node = node.get(p) if isinstance(node, dict) else None
-        return node
-
-    checks = [
-        (
-            "added latency p50 at c=1 (ms)",
-            get("json_c1", "tiergate_miss", "added_p50_ms"),
-            "<=",
-            0.5,
-        ),
-        (
-            "added latency p99 at c=1 (ms)",
-            get("json_c1", "tiergate_miss", "added_p99_ms"),
-            "<=",
-            1.5,
-        ),
-        ("requests/s at c=16", raw("json_c16", "rps"), ">=", 2500),
-        (
-            "requests/s at c=16 vs LiteLLM",
-            get("json_c16", "tiergate_miss", "rps_vs_litellm"),
-            ">=",
-            25,
-        ),
-        ("p99 latency at c=16 (ms)", raw("json_c16", "latency_ms", "p99"), "<=", 15),
-        (
-            "stream TTFB added p50 at c=1 (ms)",
-            get("stream_c1", "tiergate_miss", "added_ttfb_p50_ms"),
-            "<=",
-            1.0,
-        ),
-        ("gateway peak RSS (MB)", rss.get("tiergate"), "<=", 250),
-    ]
-    out = []
-    for name, value, op, bound in checks:
-        met = None if value is None else (value <= bound if op == "<=" else value >= bound)
-        out.append({"target": name, "bound": f"{op} {bound}", "measured": value, "met": met})
-    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -386,7 +177,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "miss_path": "temperature 0 + Cache-Control: "
             "no-cache (cache read skipped, lease + store write done)",
             "hit_path": "temperature 0, identical body (cache hit after warm-up)",
-            "load_generator": "bench/load.py, own process pinned to core 0",
+            "load_generator": "bench/load.py, own process, pinned with the double to the first "
+            "core; the contender under test pinned to the last core",
             "os_pid_cpu": "utime+stime of the contender's process / requests sent "
             "(warm-up included)",
         },

@@ -43,8 +43,10 @@ class Server:
         ready_path: str = "/",
         cwd: Path | None = None,
         unset: Sequence[str] = (),
+        cpus: Sequence[int] = (),
     ) -> None:
         self.name, self.argv, self.port, self.ready_path = name, list(argv), port, ready_path
+        self.cpus = tuple(cpus)  # pin the process (and the threads it starts) to these cores
         self.log_path = log_dir / f"{name}.log"
         self._env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in unset}
         self._cwd = cwd
@@ -66,6 +68,8 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        if self.cpus and hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(self.proc.pid, self.cpus)
         url = f"http://127.0.0.1:{self.port}{self.ready_path}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
