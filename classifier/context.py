@@ -110,6 +110,18 @@ _FINANCIAL = tuple(
 )
 
 
+_BIRTH_LABELS = r"date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday"
+_NAME_INTROS = r"my name is|i am called|name:"
+
+
+def _starting_with_one_of(alternatives: str) -> str:
+    """A lookahead on the first letters of a case-insensitive alternation. `re` finds no literal
+    prefix in `(?i:...)` and tries the whole alternation at every position; with a leading
+    character class it skips ahead in C to where a match can start (2-3x faster on prose)."""
+    letters = "".join(sorted({a[0].lower() for a in alternatives.split("|")}))
+    return f"(?=[{letters}{letters.upper()}])"
+
+
 def _keywords(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(w.replace("\0", " ") for w in words)  # multi-word keywords were NUL-joined
 
@@ -134,12 +146,13 @@ def build_cues() -> Cues:
         capitalised=re.compile(r"[A-Z][a-z]+"),
         house_number=re.compile(r"\b\d{1,5}[A-Za-z]?\s+$"),
         zip_code=re.compile(r"\b[A-Z][a-z]+,\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),
-        name_intro=re.compile(r"(?i:\bmy name is|\bi am called|\bname:)\s+([A-Z][a-z]+"
-                              r"(?:\s+[A-Z][a-z]+)*)"),
-        birth_date=re.compile(r"(?i:\b(?:date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date"
-                              r"|birthday)\b)[\s:,-]*(" + _DATE + r")"),
-        id_number=re.compile(r"(?i:\b(?:" + _ID_LABELS + r"))(?:\s+(?i:number|no\.?|num|#))?"
-                             r"\s*(?:is\s+|[:#=.-]\s*)?([A-Z]{0,6}[-_]?\d[A-Z0-9-]{3,24})\b"),
+        name_intro=re.compile(_starting_with_one_of(_NAME_INTROS) + r"(?i:\b(?:" + _NAME_INTROS
+                              + r"))\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"),
+        birth_date=re.compile(_starting_with_one_of(_BIRTH_LABELS) + r"(?i:\b(?:"
+                              + _BIRTH_LABELS + r")\b)[\s:,-]*(" + _DATE + r")"),
+        id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
+                             + r"))(?:\s+(?i:number|no\.?|num|#))?\s*(?:is\s+|[:#=.-]\s*)?"
+                             r"([A-Z]{0,6}[-_]?\d[A-Z0-9-]{3,24})\b"),
         first_names=_FIRST_NAMES_SET | frozenset(_HONORIFICS),
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip
