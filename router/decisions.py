@@ -64,9 +64,9 @@ class DecisionLog:
 
     async def _write(self, batch: list[dict[str, Any]]) -> None:
         lines = [orjson.dumps(r) for r in batch]
-        if self._file is not None:
-            for line in lines:
-                self._file.emit(logging.makeLogRecord({"msg": line.decode(), "args": None}))
+        if self._file is not None:  # the whole batch as one write: one rollover check, one flush
+            text = b"\n".join(lines).decode()
+            self._file.emit(logging.makeLogRecord({"msg": text, "args": None}))
             return
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
