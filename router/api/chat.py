@@ -90,7 +90,6 @@ def plan(
     return scores, within_budget(route, caller, quota, gw.routing)
 
 
-@router.post("/v1/chat/completions", response_model=None, openapi_extra=REQUEST_SCHEMA)
 async def create_chat_completion(request: Request) -> Response:
     gw: Gateway = request.app.state.gateway  # not a Depends: ~10 % of this route's CPU (bench/)
     trace = Trace(request_id(request.headers.get("x-request-id")))
@@ -128,6 +127,20 @@ async def create_chat_completion(request: Request) -> Response:
     if served.stream is not None:
         return stream_answer(gw, trace, served, lookup, body.include_usage, len(raw))
     return json_answer(gw, trace, served, lookup)  # 7
+
+
+# Served by a plain Starlette route: FastAPI's request handler solves dependencies and wraps the
+# response even for an endpoint that has neither, ~28 µs a call (about 6 % of a request at
+# c=16). The APIRoute after it is never matched (the first route wins); it gives the endpoint
+# its OpenAPI entry.
+router.add_route("/v1/chat/completions", create_chat_completion, ["POST"], include_in_schema=False)
+router.add_api_route(
+    "/v1/chat/completions",
+    create_chat_completion,
+    methods=["POST"],
+    response_model=None,
+    openapi_extra=REQUEST_SCHEMA,
+)
 
 
 def json_answer(gw: Gateway, trace: Trace, served: Served, lookup: Lookup) -> Response:
