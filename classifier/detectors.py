@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from classifier import context, credentials, validators, windows
 
-# Lower number wins when two spans overlap: secrets and checksummed data first.
+# Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
+# mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
 PRIORITY = {
-    "SECRET": 0, "CREDIT_CARD": 1, "IBAN": 2, "US_SSN": 3, "EMAIL": 4, "IP_ADDRESS": 5,
+    "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "EMAIL": 4, "IP_ADDRESS": 5,
     "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9, "PERSON": 10,
     "MEDICAL": 11, "FINANCIAL": 12,
 }  # fmt: skip
@@ -36,6 +37,7 @@ class Detectors:
     ssn: re.Pattern[str]
     ssn_context: re.Pattern[str]
     phone: re.Pattern[str]
+    phone_loose: re.Pattern[str]
     iban: re.Pattern[str]
     ipv4: re.Pattern[str]
     ipv6: re.Pattern[str]
@@ -44,18 +46,27 @@ class Detectors:
     lower: dict[int, int]
 
 
+# A number starts after a non-word character, or after a literal "\n" (JSON-escaped text).
+_AFTER = r"(?:(?<![\w+\-.])|(?<=\\[nrt]))"
+
+
 def build_detectors() -> Detectors:
     """Compile all patterns once (a few milliseconds)."""
     return Detectors(
         number=re.compile(r"\d[\d ().\-/:]*"),
         email=re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
-        card=re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+        card=re.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
         ssn=re.compile(r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
         ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no)"),
-        phone=re.compile(r"(?<![\w+\-.])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
-                         r"\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?(?![\w-]|\.\d)"
-                         r"|(?<![\w+])\+\d{8,15}\b"),
+        phone=re.compile(_AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
+                         r"\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
+                         r"(?![\w-]|\.\d)|(?<![\w+])\+\d{8,15}\b"),
+        # Any grouping of 6-15 digits (local, European, with a trunk "(0)"): a phone number
+        # only after a word that says so (`_PHONE_CUES`).
+        phone_loose=re.compile(_AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(0\)\s?)?(?:\(\d{1,5}\)\s?)?"
+                               r"\d{1,12}(?:[ .-]\d{1,8}){0,5}(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
+                               r"(?![\w-]|\.\d)"),
         iban=re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b"),
         ipv4=re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
@@ -63,6 +74,22 @@ def build_detectors() -> Detectors:
         cues=context.build_cues(),
         lower={c: c + 32 for c in range(ord("A"), ord("Z") + 1)},
     )  # fmt: skip
+
+
+# Words just before a number that make it a phone number or a card number (lower-cased).
+_PHONE_CUES = ("phone", "call", "tel", "mobile", "cell", "fax", "desk", "reach", "contact",
+               "text", "sms", "whatsapp", "dial", "ring", "message", "hotline")  # fmt: skip
+_CARD_CUES = ("card", "cc ", "cc#", "maestro", "debit", "credit")
+_CUE_REACH = 32
+
+
+def _cued(text: str, start: int, cues: tuple[str, ...]) -> bool:
+    before = text[max(0, start - _CUE_REACH) : start].lower()
+    return any(cue in before for cue in cues)
+
+
+def _is_cued_maestro(text: str, m: re.Match[str]) -> bool:
+    return validators.is_short_maestro(m.group()) and _cued(text, m.start(), _CARD_CUES)
 
 
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
@@ -88,27 +115,31 @@ def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:
     found: list[Span] = []
     if text.count(".", start, end) >= 3:
         found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, start, end)
-                  if validators.is_ip_address(m.group())]  # fmt: skip
-    if digits >= 13:
+                  if validators.is_public_ip(m.group())]  # fmt: skip
+    if digits >= 12:
         found += [("CREDIT_CARD", *m.span()) for m in d.card.finditer(text, start, end)
-                  if validators.is_luhn(m.group())]  # fmt: skip
+                  if validators.is_luhn(m.group()) or _is_cued_maestro(text, m)]  # fmt: skip
     if digits >= 8:
         found += [("IBAN", *m.span()) for m in d.iban.finditer(text, start, end)
                   if validators.is_iban(m.group())]  # fmt: skip
-    if digits < 8:
-        return found  # no SSN (9 digits) or phone number (8+ digits) fits
+    if digits < 6:
+        return found  # no SSN (9 digits) or phone number (6+ digits) fits
     for m in d.ssn.finditer(text, start, end):
         # Nine bare digits are an SSN only when the text says so nearby.
         if validators.is_us_ssn(m.group()) and (
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
         ):
             found.append(("US_SSN", *m.span()))
-    found += [
-        ("PHONE_NUMBER", *m.span())
-        for m in d.phone.finditer(text, start, end)
-        if validators.is_phone_number(m.group())
-    ]
-    return found  # fmt: skip
+    phones = [m.span() for m in d.phone.finditer(text, start, end)
+              if validators.is_phone_number(m.group())]  # fmt: skip
+    for m in d.phone_loose.finditer(text, start, end):
+        if (
+            all(m.end() <= s or m.start() >= e for s, e in phones)
+            and validators.is_local_phone(m.group())
+            and _cued(text, m.start(), _PHONE_CUES)
+        ):
+            phones.append(m.span())
+    return found + [("PHONE_NUMBER", s, e) for s, e in phones]
 
 
 def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[Span]:
@@ -127,7 +158,7 @@ def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[
         at = text.find("@", m.end() if m else at + 1)
     if "::" in text or text.count(":") >= 7:
         found += [("IP_ADDRESS", *m.span()) for m in d.ipv6.finditer(text)
-                  if validators.is_ip_address(m.group())]  # fmt: skip
+                  if validators.is_public_ip(m.group())]  # fmt: skip
     return found
 
 

@@ -5,8 +5,8 @@
 Three sets, the same texts for both systems, in one process:
 - `pii_syn_nano_en.json`: document level against `has_pii`; per entity for the labels we map
   (gold offsets are the first occurrence of the labelled string, the file has none).
-- `detect_secrets_plugin_cases.csv`: document level against `should_flag` (a SECRET entity,
-  or an IP address for the `ip_public` plugin).
+- `detect_secrets_plugin_cases.csv`: document level against `should_flag`, and per entity
+  (SECRET, or IP_ADDRESS for the `ip_public` plugin; the gold span is the whole case).
 - a generated test set, `pii_data.generate("test", n, seed=12345)`: held-out templates and a
   seed the student never saw; document level against `Sample.sensitive`, per entity by type.
 Per-entity matching: a predicted span counts when it overlaps a gold span of the same type.
@@ -125,9 +125,19 @@ def nano_items(path: Path) -> list[tuple[str, bool, Spans]]:
 
 
 def secrets_items(path: Path) -> list[tuple[str, bool, Spans]]:
+    """Each case once, gold span = the whole text: IP_ADDRESS for the `ip_public` plugin's
+    positives, SECRET for the others'. The file holds per-plugin tests, so one text can be a
+    positive for one plugin and a negative for another (a GitHub token in the GitLab tests):
+    a text flagged by any plugin is a positive."""
     with path.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [(row["text"], row["should_flag"] == "1", []) for row in rows]
+    kinds: dict[str, str | None] = {}
+    for row in rows:
+        kind = "IP_ADDRESS" if row["plugin"] == "ip_public" else "SECRET"
+        flagged = kind if row["should_flag"] == "1" else None
+        kinds[row["text"]] = kinds.get(row["text"]) or flagged
+    return [(text, kind is not None, [(kind, 0, len(text))] if kind else [])
+            for text, kind in kinds.items()]  # fmt: skip
 
 
 def generated_items(n: int, seed: int) -> list[tuple[str, bool, Spans]]:

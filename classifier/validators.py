@@ -31,7 +31,20 @@ def digits_of(text: str) -> str:
 def is_luhn(number: str) -> bool:
     """True when the digits of `number` pass the Luhn check (cards: 13 to 19 digits)."""
     digits = digits_of(number)
-    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+    return 13 <= len(digits) <= 19 and _luhn_ok(digits)
+
+
+def is_short_maestro(number: str) -> bool:
+    """True for a 12-digit Maestro number: an IIN in Maestro's ranges (50, 56-69) and a valid
+    Luhn check. Twelve digits are also order numbers and phone numbers, so callers accept it
+    only next to a word that names a card."""
+    digits = digits_of(number)
+    prefix = digits[:2]
+    return len(digits) == 12 and (prefix == "50" or "56" <= prefix <= "69") and _luhn_ok(digits)
+
+
+def _luhn_ok(digits: str) -> bool:
+    if len(set(digits)) == 1:
         return False
     total = 0
     for i, ch in enumerate(reversed(digits)):
@@ -77,13 +90,27 @@ def is_ip_address(candidate: str) -> bool:
     return True
 
 
+def is_public_ip(candidate: str) -> bool:
+    """True for a valid address that can point at someone on the internet. Private, loopback,
+    link-local, documentation and multicast ranges (127.0.0.1, 10.x, 192.168.x,
+    169.254.169.254, 2001:db8::) name no person and fill every networking question."""
+    try:
+        ip = ipaddress.ip_address(candidate)
+    except ValueError:
+        return False
+    return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
+                or ip.is_unspecified)  # fmt: skip
+
+
 def is_phone_number(candidate: str) -> bool:
     """True for a plausible phone number: E.164 (+ and 8 to 15 digits) or a 10-11 digit national
     number written with the separators people use; bare digit runs are left to other detectors."""
-    digits = digits_of(candidate)
-    stripped = candidate.strip()
+    stripped = _without_extension(candidate.strip())
+    digits = digits_of(stripped)
     if stripped.startswith("+"):
         return 8 <= len(digits) <= 15 and digits[0] != "0"
+    if _is_date_shaped(stripped):
+        return False
     has_separator = any(ch in stripped for ch in " -.()")
     if not has_separator or len(set(digits)) == 1:
         return False
@@ -93,3 +120,31 @@ def is_phone_number(candidate: str) -> bool:
         digits = digits[1:]
     # North American numbering plan: area code and exchange never start with 0 or 1.
     return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
+
+
+def is_local_phone(candidate: str) -> bool:
+    """True for a number that may be a phone number once the text says so (`detectors` asks
+    for a word such as "call" or "phone" just before it): 7 to 15 digits (6 in three groups),
+    8 to 15 after a `+`, not one repeated digit, and not shaped like a date or a time stamp."""
+    stripped = _without_extension(candidate.strip())
+    digits = digits_of(stripped)
+    # Six digits only in three groups ("87 89 79"), the way short local numbers are written.
+    grouped = stripped.count(" ") + stripped.count("-") >= 2
+    low = 8 if stripped.startswith("+") else 6 if grouped else 7
+    return low <= len(digits) <= 15 and len(set(digits)) > 1 and not _is_date_shaped(stripped)
+
+
+def _without_extension(number: str) -> str:
+    """`689.162.9226x7326` -> `689.162.9226`: an extension is not part of the number."""
+    for mark in ("x", "ext"):
+        number = number.split(mark, 1)[0]
+    return number.rstrip(" .")
+
+
+def _is_date_shaped(number: str) -> bool:
+    """2003-08-26 17:23 or 26.08.2003: digit groups that read as a date, not a phone."""
+    groups = [g for g in number.replace(".", " ").replace("-", " ").replace("/", " ").split() if g]
+    lengths = [len(g) for g in groups][:3]
+    if lengths == [4, 2, 2] and groups[0][:2] in ("19", "20"):
+        return True
+    return lengths == [2, 2, 4] and groups[2][:2] in ("19", "20")

@@ -36,6 +36,17 @@ def detectors() -> Detectors:
         "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",
         "SK0123456789abcdef0123456789abcdef",
         "AC0123456789abcdef0123456789abcdef",
+        "sk-proj-Xi8tdMjHV6pmbBbwilTeT3BlbkFJ3UDnpdEwNNm6wVBpYM0o",
+        "GR1348941gpsJo71bnku75uVXiCkN",
+        "glptt-Need5_T00-be-exactly-40-chars--ELse_fail",
+        "glimt-my-tokens_are-correctAB38",
+        "AKCp8jQ8k2ZbB3dPz7Yt9uQ3",
+        "AP6xxxxxxxxxx",
+        "AKCxxxxxxxxxx",
+        "cmVmdGtuOjAxOjE3MDAwMDAwMDA6" + "Ab3" * 15,
+        "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs",
+        "OTUyNED5MDk2MTMxNzc2MkEz.GSroKE.g2MTwve8OnUAAByz8KV_ZTV1Ipzg4o_NmQWUMs",
+        "https://discord.com/api/webhooks/123456789012345678/" + "aB3_-x" * 11,
     ],
 )
 def test_secret_formats_found_with_exact_offsets(secret: str, detectors: Detectors) -> None:
@@ -53,6 +64,10 @@ def test_secret_formats_found_with_exact_offsets(secret: str, detectors: Detecto
         ("the password is W!nter2024", "W!nter2024"),
         ("https://admin:Pa55w0rd@db.internal:5432/app", "Pa55w0rd"),
         ("login bob@corp.com / Qr7!dke#39", "Qr7!dke#39"),
+        ("https://username:password@yelp.com", "password"),  # a URL's password is never a word
+        ("X-JFrog-Art-Api: AKCxxxxxxxxxx", "AKCxxxxxxxxxx"),
+        ('token = "AP6xxxxxxxxxx"', "AP6xxxxxxxxxx"),
+        ("artif-key:AP6xxxxxxxxxx", "AP6xxxxxxxxxx"),
     ],
 )
 def test_credential_assignments_report_the_value(
@@ -73,9 +88,29 @@ def test_credential_assignments_report_the_value(
         "pk_live_j5krY8XTgIcDaHDb3YrsAfCl",  # publishable, not secret
         "https://url:8000 @something else",
         "user.password = newPassword",  # a variable, not a literal
+        "https://${USER}:${PASSWORD}@git.example.com/repo.git",
+        "https://deploy:<password>@git.example.com",
+        "artifactory:_password=AP6xxxxxx",  # too short for a key, and a mask
+        "password = 'abcXXXXXX'",  # a redacted value
+        "testAKCwithinsomeirrelevantstring",
+        "X-JFrog-Art-Api: $API_KEY",
+        "The APACHEFOUNDATION and APB123 headings",
+        "sk-proj-Xi8tdMjHV6pmbBbwilTeT4BlbkFJ3UDnpdEwNNm6wVBpYM0o",  # no OpenAI marker
+        "GR1348941helloWord0",  # runner token too short
+        "glptt-hellOworld380_testin",  # trigger tokens are exactly 40 characters
+        "gloas-checking_Length-Is-checking_Length-Is-",
+        "glsoat-PREfix_helloworld380_testin_pretty_long_token_long_",
+        "MTAyOTQ4MTN5OTU5MTDwMEcxNg0.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8",
+        "PZ1yGvKTjE0rY0cV8i47CjAa.uRHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC",
+        "https://discord.com/api/webhooks/123/short",
     ],
 )
 def test_placeholders_references_and_lookalikes_are_not_secrets(
     text: str, detectors: Detectors
 ) -> None:
     assert all(kind != "SECRET" for kind, _, _ in detect(text, detectors))
+
+
+def test_short_artifactory_key_found_in_prose(detectors: Detectors) -> None:
+    text = "our key AP6xxxxxxxxxx stopped working"
+    assert [(k, text[s:e]) for k, s, e in detect(text, detectors)] == [("SECRET", "AP6xxxxxxxxxx")]

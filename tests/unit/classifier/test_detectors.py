@@ -27,7 +27,13 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("SSN 521-44-9382 leaked", "US_SSN", "521-44-9382"),
         ("my ssn is 521449382", "US_SSN", "521449382"),
         ("host 133.133.133.133:8080 down", "IP_ADDRESS", "133.133.133.133"),
-        ("ping 2001:db8::8a2e:370:7334 please", "IP_ADDRESS", "2001:db8::8a2e:370:7334"),
+        ("ping 2606:4700:4700::1111 please", "IP_ADDRESS", "2606:4700:4700::1111"),
+        ("Please call me at 327 6915 today", "PHONE_NUMBER", "327 6915"),
+        ("Phone:\\n75 426 951\\n", "PHONE_NUMBER", "75 426 951"),
+        ("Fax: +46 (0)8 224 712 73", "PHONE_NUMBER", "+46 (0)8 224 712 73"),
+        ("Desk: 689.162.9226x7326", "PHONE_NUMBER", "689.162.9226x7326"),
+        ("limit on my card # 563810338423 please", "CREDIT_CARD", "563810338423"),
+        ("My IBAN is GB86XCLR21694997924969", "IBAN", "GB86XCLR21694997924969"),
     ],
 )
 def test_structured_entity_found_with_exact_offsets(
@@ -48,6 +54,11 @@ def test_structured_entity_found_with_exact_offsets(
         "SSN 666-12-3456",  # area 666 never issued
         "a bare number 4155552671 in a table",
         "std::vector<int> v; a::b::c",
+        "order 327 6915 shipped",  # seven digits, no word that makes it a phone number
+        "On 2003-08-26 17:23:39, call the job",
+        "call the API at 127.0.0.1:8080 or 192.168.1.20",  # private addresses name no one
+        "invoice 563810338423 paid",  # a 12-digit Maestro-shaped run without a card word
+        "ping 2001:db8::8a2e:370:7334 please",  # documentation range
     ],
 )
 def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detectors) -> None:

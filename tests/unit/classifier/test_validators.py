@@ -81,3 +81,50 @@ def test_phone_accepts_e164_and_national_formats(phone: str) -> None:
 )
 def test_phone_rejects_bare_digits_and_impossible_numbers(phone: str) -> None:
     assert not validators.is_phone_number(phone)
+
+
+@pytest.mark.parametrize("number", ["6759 8541 4928", "502002981590", "5638-1033-8423"])
+def test_short_maestro_accepts_twelve_luhn_digits_in_maestro_ranges(number: str) -> None:
+    assert validators.is_short_maestro(number)
+
+
+@pytest.mark.parametrize(
+    "number", ["675985414929", "412345678903", "6759854149280", "555555555555"]
+)
+def test_short_maestro_rejects_bad_checksum_other_ranges_or_lengths(number: str) -> None:
+    assert not validators.is_short_maestro(number)
+
+
+@pytest.mark.parametrize("ip", ["133.133.133.133", "1.1.1.1", "2606:4700:4700::1111"])
+def test_public_ip_accepts_internet_addresses(ip: str) -> None:
+    assert validators.is_public_ip(ip)
+
+
+@pytest.mark.parametrize(
+    "ip",
+    ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "169.254.169.254", "0.0.0.0",
+     "192.0.2.10", "::1", "fe80::1", "2001:db8::1", "1.2.3.04", "256.256.256.256"],
+)  # fmt: skip
+def test_public_ip_rejects_private_loopback_documentation_and_invalid(ip: str) -> None:
+    assert not validators.is_public_ip(ip)
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["476 1626", "05.06.52.16.25", "+46 (0)8 224 712 73", "25 833307", "87 89 79",
+     "05171382813", "689.162.9226x7326"],
+)  # fmt: skip
+def test_local_phone_accepts_short_and_international_groupings(phone: str) -> None:
+    assert validators.is_local_phone(phone)
+
+
+@pytest.mark.parametrize(
+    "phone", ["123456", "1111 111", "2003-08-26 17", "26.08.2003", "+12 345", "12 34"]
+)
+def test_local_phone_rejects_short_repeated_and_date_shaped_numbers(phone: str) -> None:
+    assert not validators.is_local_phone(phone)
+
+
+def test_phone_number_ignores_an_extension_and_rejects_timestamps() -> None:
+    assert validators.is_phone_number("(539)731-0114x2433")
+    assert not validators.is_phone_number("2016-02-17 09")
