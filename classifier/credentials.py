@@ -147,6 +147,10 @@ class SecretRule:
     reach: int = 300  # how far past a keyword a match may end
     operators: str = ""  # when set, a keyword is an anchor only if one of these follows soon
     min_length: int = 16  # shortest whitespace-free run a match can sit in
+    # A keyword rule whose match starts next to its keyword (a name and an operator) but may run
+    # on for `reach` characters: `head` is sought in a tight window around each keyword and the
+    # whole pattern is matched only where a head starts, instead of scanning `reach` characters.
+    head: re.Pattern[str] | None = None
 
 
 def _rule(
@@ -158,10 +162,12 @@ def _rule(
     keywords: str = "",
     operators: str = "",
     min_length: int = 16,
+    head: str = "",
 ) -> SecretRule:
     reach = 8200 if "PRIVATE" in needles else 300
-    return SecretRule(name, tuple(needles.split()), re.compile(regex), check, group,
-                      tuple(keywords.split()), reach, operators, min_length)  # fmt: skip
+    return SecretRule(name, tuple(needles.split()), re.compile(head + regex), check, group,
+                      tuple(keywords.split()), reach, operators, min_length,
+                      re.compile(head) if head else None)  # fmt: skip
 
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start: not inside a longer identifier
@@ -224,14 +230,15 @@ def build_rules() -> tuple[SecretRule, ...]:
               r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]+:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",
               _is_url_password, group=1),
         _rule("assignment", "",
+              r"\s*(\"[^\"\s]{4,200}\"|'[^'\s]{4,200}'|[^\s\"',;)]{4,200})",
+              _is_assigned_literal, group=1, keywords="pass pwd secret key token", operators=":=",
               # (?=[pasc]) first: every name starts with one of these, and a leading character
               # set lets `re` skip positions fast (about 40% less time than the look-behind).
-              r"(?i)(?=[pasc])(?<![a-z0-9])(?:" + _ASSIGNED_NAMES + r")[\"']?\s*(?::=|=>|[:=])\s*"
-              r"(\"[^\"\s]{4,200}\"|'[^'\s]{4,200}'|[^\s\"',;)]{4,200})",
-              _is_assigned_literal, group=1, keywords="pass pwd secret key token", operators=":="),
+              head=r"(?i)(?=[pasc])(?<![a-z0-9])(?:" + _ASSIGNED_NAMES + r")[\"']?\s*"
+                   r"(?::=|=>|[:=])"),
         _rule("password_phrase", "",
-              r"(?i)\b(?:password|passwd|passcode|pwd)(?:\s+(?:is|was|of|to|set to)|\s*[:=])?\s+"
-              r"[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
+              r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
+              r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
               keywords="passw passc pwd"),
         _rule("credential_pair", "@",
               r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
@@ -240,7 +247,18 @@ def build_rules() -> tuple[SecretRule, ...]:
 
 
 def _matches(text: str, rule: SecretRule, start: int, end: int) -> Iterator[tuple[int, int]]:
-    for match in rule.pattern.finditer(text, start, end):
+    return _accepted(rule, rule.pattern.finditer(text, start, end))
+
+
+def _headed(text: str, rule: SecretRule, start: int, end: int) -> Iterator[tuple[int, int]]:
+    assert rule.head is not None
+    heads = rule.head.finditer(text, start, end)
+    whole = (rule.pattern.match(text, h.start(), h.start() + rule.reach) for h in heads)
+    return _accepted(rule, (m for m in whole if m is not None))
+
+
+def _accepted(rule: SecretRule, matches: Iterator[re.Match[str]]) -> Iterator[tuple[int, int]]:
+    for match in matches:
         value = match.group(rule.group)
         if rule.check is not None and not rule.check(value):
             continue
@@ -281,6 +299,12 @@ def find_secrets(
             if rule.operators:
                 anchors = [(s, e) for s, e in anchors
                            if any(op in lowered[e : e + 24] for op in rule.operators)]  # fmt: skip
+            if rule.head is not None:
+                # a name holding the keyword starts <= 24 characters before it; the operator
+                # follows within 24 characters (the filter above)
+                for start, end in windows.around(text, anchors, 24, 26):
+                    yield from _headed(text, rule, start, end)
+                continue
             for start, end in windows.around(text, anchors, 40, rule.reach):
                 yield from _matches(text, rule, start, end)
             continue

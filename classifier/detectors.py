@@ -50,25 +50,37 @@ class Detectors:
 _AFTER = r"(?:(?<![\w+\-.])|(?<=\\[nrt]))"
 
 
+def _starting_with(first: str, pattern: str) -> re.Pattern[str]:
+    """`pattern`, led by a lookahead on the class its matches start with. Patterns that open
+    with a look-behind or an alternation give `re` no prefix to skip ahead on, so it tries
+    every position in Python-visible time; a leading character class lets it skip in C (about
+    half the time on digit windows)."""
+    return re.compile(f"(?={first})(?:{pattern})")
+
+
 def build_detectors() -> Detectors:
     """Compile all patterns once (a few milliseconds)."""
     return Detectors(
-        number=re.compile(r"\d[\d ().\-/:]*"),
+        # a run of digits and separators holding at least four digits, in one regex pass
+        number=re.compile(r"\d(?:[\d ().\-/:]*?\d){3}[\d ().\-/:]*"),
         email=re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
-        card=re.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
-        ssn=re.compile(r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
+        card=_starting_with(r"\d", r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
+        ssn=_starting_with(r"\d", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
         ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no)"),
-        phone=re.compile(_AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])"
-                         r"\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
+        phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?)?"
+                         r"(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?"
+                         r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
                          r"(?![\w-]|\.\d)|(?<![\w+])\+\d{8,15}\b"),
         # Any grouping of 6-15 digits (local, European, with a trunk "(0)"): a phone number
         # only after a word that says so (`_PHONE_CUES`).
-        phone_loose=re.compile(_AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(0\)\s?)?(?:\(\d{1,5}\)\s?)?"
-                               r"\d{1,12}(?:[ .-]\d{1,8}){0,5}(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
+        phone_loose=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(0\)\s?)?"
+                               r"(?:\(\d{1,5}\)\s?)?\d{1,12}(?:[ .-]\d{1,8}){0,5}"
+                               r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
                                r"(?![\w-]|\.\d)"),
-        iban=re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b"),
-        ipv4=re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
+        iban=_starting_with("[A-Z]", r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}"
+                                     r"(?:[ -]?[A-Z0-9]{1,3})?\b"),
+        ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
         secrets=credentials.build_rules(),
         cues=context.build_cues(),
@@ -105,8 +117,7 @@ def number_windows(text: str, d: Detectors) -> list[windows.Window]:
     """Windows around every run of digits (with separators) holding at least four digits."""
     if digit_count(text) < 4:
         return []
-    anchors = [m.span() for m in d.number.finditer(text) if digit_count(m.group()) >= 4]
-    return windows.around(text, anchors, 40, 8)
+    return windows.around(text, [m.span() for m in d.number.finditer(text)], 40, 8)
 
 
 def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:

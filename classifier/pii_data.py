@@ -248,6 +248,9 @@ def generate(split: str, n: int, seed: int) -> list[Sample]:
     templates = [t for i, t in enumerate(_presidio_templates()) if i % 2 == parity]
     templates += list(ours) * max(1, len(templates) // len(ours))  # about half ours
     keep = [p for p in providers if getattr(p, "__name__", "") != "HospitalProvider"]
+    # The faker draws its person records' middle initials from the global `random` before it
+    # seeds itself: seed first, or the same seed gives different texts in different processes.
+    random.seed(seed)
     faker = PresidioSentenceFaker(
         "en_US", lower_case_ratio=0.05, sentence_templates=templates,
         entity_providers=[*keep, _extra_provider()], entity_type_mapping=TYPE_MAPPING,

@@ -6,8 +6,9 @@ offsets convention). A hard entity (`scores.HARD_ENTITY_TYPES`) makes the reques
 outright: sensitivity 1.0. Otherwise the soft cues combine as a noisy-OR of per-type weights,
 each type counted once, so the score stays below 1 and grows with independent evidence.
 Contact data (an e-mail address or a phone number, 0.50) is personal data and alone reaches the
-default 0.5 threshold; a name alone (0.30) or a health word alone (0.35) does not, a name with a
-health word (0.55) does. The weights are set by hand from what the types imply (they are
+default 0.5 threshold; so does a public IP address (0.50: personal data under the GDPR, CJEU
+C-582/14 Breyer; the detectors report public addresses only, so 10.0.0.1 in a config is not).
+A name alone (0.30) does not reach it; a name with a health fact (0.65) does. The weights are set by hand from what the types imply (they are
 not fitted: no span-labelled training set is available offline) and are documented here so the
 threshold can be reasoned about.
 """
@@ -30,7 +31,7 @@ SOFT_WEIGHTS = {
     "MEDICAL": 0.50,
     "PERSON": 0.30,
     "FINANCIAL": 0.50,
-    "IP_ADDRESS": 0.20,
+    "IP_ADDRESS": 0.50,
 }
 MAX_SOFT = 0.99
 
