@@ -202,6 +202,9 @@ static PyObject *tag_scores(PyObject *self, PyObject *args) {
     unsigned char *labels = (unsigned char *)PyBytes_AS_STRING(labels_b);
     const double *w = (const double *)weights.buf, *b = (const double *)intercepts.buf;
     uint64_t mask = (uint64_t)buckets - 1;
+    /* exp(O - best) > 1/threshold - 1 already puts the sum over the bound, so a word whose O
+     * score leads the best label by more than this margin is O without computing any exp */
+    double o_margin = log(1.0 / threshold - 1.0) + 1e-9;
     for (Py_ssize_t i = 0; i < count; i++) {
         const uint64_t *h = hashes + i + 2, *s = shapes + i + 2;
         uint64_t keys[N_FEATURES] = {
@@ -219,6 +222,10 @@ static PyObject *tag_scores(PyObject *self, PyObject *args) {
         int best = 1;
         for (int l = 2; l < N_LABELS; l++)
             if (row[l] > row[best]) best = l;
+        if (row[0] - row[best] > o_margin) { /* O alone outweighs the threshold: most words */
+            labels[i] = 0;
+            continue;
+        }
         double total = 0.0;
         for (int l = 0; l < N_LABELS; l++) total += exp(row[l] - row[best]);
         labels[i] = total <= 1.0 / threshold ? (unsigned char)best : 0;
