@@ -309,6 +309,8 @@ def find_secrets(
                 yield from _matches(text, rule, start, end)
             continue
         pool = tokens
+        if rule.min_length >= 16 and not tokens:
+            continue  # no long run anywhere: most short messages stop here
         if rule.min_length < 16:  # shorter runs are common: look for the needle first
             if not any(needle in text for needle in rule.needles):
                 continue
