@@ -245,7 +245,95 @@ done:
     return result;
 }
 
+/* Spans of (start, end) pairs as bytes of int64, grown as needed. */
+typedef struct {
+    int64_t *items;
+    Py_ssize_t count, cap;
+} Spans;
+
+static int spans_add(Spans *spans, int64_t start, int64_t end) {
+    if (spans->count + 2 > spans->cap) {
+        Py_ssize_t cap = spans->cap ? spans->cap * 2 : 64;
+        int64_t *items = PyMem_Realloc(spans->items, cap * sizeof(int64_t));
+        if (!items) return -1;
+        spans->items = items;
+        spans->cap = cap;
+    }
+    spans->items[spans->count++] = start;
+    spans->items[spans->count++] = end;
+    return 0;
+}
+
+static PyObject *spans_finish(Spans *spans, int failed) {
+    PyObject *out = failed ? PyErr_NoMemory()
+                           : PyBytes_FromStringAndSize((const char *)spans->items,
+                                                       spans->count * sizeof(int64_t));
+    PyMem_Free(spans->items);
+    return out;
+}
+
+static inline int is_number_byte(unsigned char b) {
+    return (b >= '0' && b <= '9') || b == ' ' || b == '(' || b == ')' || b == '.' || b == '-' ||
+           b == '/' || b == ':';
+}
+
+/* digit_runs(data, min_digits) -> (start, end) int64 pairs as bytes: every maximal run of
+ * digits and the separators ` ().-/:` that starts at a digit and holds at least `min_digits`
+ * digits (the regex `\d(?:[\d ().\-/:]*?\d){3}[\d ().\-/:]*` for min_digits 4). */
+static PyObject *digit_runs(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t min_digits;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &min_digits)) return NULL;
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    Spans spans = {NULL, 0, 0};
+    int failed = 0;
+    while (i < n && !failed) {
+        if (raw[i] < '0' || raw[i] > '9') {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i, digits = 0;
+        for (; i < n && is_number_byte(raw[i]); i++) digits += raw[i] >= '0' && raw[i] <= '9';
+        if (digits >= min_digits) failed = spans_add(&spans, start, i) < 0;
+    }
+    PyBuffer_Release(&data);
+    return spans_finish(&spans, failed);
+}
+
+/* str.isspace() for one ASCII byte */
+static inline int is_space_byte(unsigned char b) {
+    return b == ' ' || (b >= '\t' && b <= '\r') || (b >= 0x1c && b <= 0x1f);
+}
+
+/* long_runs(data, minimum) -> (start, end) int64 pairs as bytes: every maximal run of
+ * non-whitespace of at least `minimum` bytes (what `str.split` yields, for ASCII text). */
+static PyObject *long_runs(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t minimum;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &minimum)) return NULL;
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    Spans spans = {NULL, 0, 0};
+    int failed = 0;
+    while (i < n && !failed) {
+        if (is_space_byte(raw[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < n && !is_space_byte(raw[i])) i++;
+        if (i - start >= minimum) failed = spans_add(&spans, start, i) < 0;
+    }
+    PyBuffer_Release(&data);
+    return spans_finish(&spans, failed);
+}
+
 static PyMethodDef methods[] = {
+    {"digit_runs", digit_runs, METH_VARARGS,
+     "digit_runs(data, min_digits) -> int64 (start, end) pairs as bytes"},
+    {"long_runs", long_runs, METH_VARARGS,
+     "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
     {"words", words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
     {"ngram_indices", ngram_indices, METH_VARARGS,
      "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},

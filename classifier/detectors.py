@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifier import context, credentials, validators, windows
+from classifier import context, credentials, native, validators, windows
 
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
@@ -117,7 +117,11 @@ def number_windows(text: str, d: Detectors) -> list[windows.Window]:
     """Windows around every run of digits (with separators) holding at least four digits."""
     if digit_count(text) < 4:
         return []
-    return windows.around(text, [m.span() for m in d.number.finditer(text)], 40, 8)
+    if native.kernels is not None and text.isascii():  # the same runs, one C pass
+        anchors = native.span_pairs(native.kernels.digit_runs(text.encode("ascii"), 4))
+    else:
+        anchors = [m.span() for m in d.number.finditer(text)]
+    return windows.around(text, anchors, 40, 8)
 
 
 def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:

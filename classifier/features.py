@@ -24,11 +24,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-try:
-    from classifier import _kernels
-except ImportError:  # built without a C compiler: the numpy reference code serves
-    _kernels = None  # type: ignore[assignment]
-kernels = _kernels  # `pii_model` uses them too
+from classifier.native import int64s, kernels
 
 MAX_BYTES = 16_384  # longer prompts are scored on their first 16 KiB
 DENSE_NAMES = (
@@ -41,11 +37,6 @@ _MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
-
-
-def int64s(buffer: bytes) -> IntArray:
-    """A read-only int64 view of a C kernel's output (no copy)."""
-    return np.frombuffer(buffer, dtype=np.int64)
 
 
 def _u64(value: int) -> np.uint64:

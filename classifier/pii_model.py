@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifier import features
+from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, int_field
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
@@ -99,7 +99,7 @@ class PiiTagger:
     threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
 
     def _native(self, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
-        return features.kernels.tag_scores(
+        return native.kernels.tag_scores(
             data, features.MAX_BYTES, self.n_bits, self.weights, self.intercepts, self.threshold
         )
 
@@ -110,7 +110,7 @@ class PiiTagger:
         if featurizer.native:
             starts_b, ends_b, logits_b, _ = self._native(data)
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
-            return logits, features.int64s(starts_b), features.int64s(ends_b)
+            return logits, native.int64s(starts_b), native.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data)
         return self.weights[keys].sum(axis=0) + self.intercepts, starts, ends
 
@@ -122,7 +122,7 @@ class PiiTagger:
         if featurizer.native:
             starts_b, ends_b, _, labels_b = self._native(data)
             labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
-            return labels, features.int64s(starts_b), features.int64s(ends_b)
+            return labels, native.int64s(starts_b), native.int64s(ends_b)
         logits, starts, ends = self.word_scores(featurizer, data)
         best = logits[:, 1:].argmax(axis=1) + 1
         top = logits[np.arange(len(best)), best]

@@ -8,8 +8,8 @@ each type counted once, so the score stays below 1 and grows with independent ev
 Contact data (an e-mail address or a phone number, 0.50) is personal data and alone reaches the
 default 0.5 threshold; so does a public IP address (0.50: personal data under the GDPR, CJEU
 C-582/14 Breyer; the detectors report public addresses only, so 10.0.0.1 in a config is not).
-A name alone (0.30) does not reach it; a name with a health fact (0.65) does. The weights are set by hand from what the types imply (they are
-not fitted: no span-labelled training set is available offline) and are documented here so the
+A name alone (0.30) does not reach it; a name with a health fact (0.65) does. The weights are
+set by hand from what the types imply (they are not fitted) and are documented here so the
 threshold can be reasoned about.
 """
 

@@ -27,7 +27,7 @@ RUN --mount=type=bind,from=build,source=/wheels,target=/wheels \
  && groupadd --system --gid 10001 tiergate \
  && useradd --system --uid 10001 --gid 10001 --home-dir /home/tiergate --create-home tiergate
 # The classifier artifact and its C kernels ship inside the package; fail the build if not.
-RUN python -c "from classifier import Classifier, features; Classifier.load(); assert features.kernels"
+RUN python -c "from classifier import Classifier, native; Classifier.load(); assert native.kernels"
 ENV TIERGATE_HOST=0.0.0.0 \
     TIERGATE_PORT=8080 \
     TIERGATE_LAUNCH_WORKERS=false
