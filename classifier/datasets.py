@@ -14,7 +14,10 @@ quantity the router needs (a prompt both get wrong gains nothing from the fronti
 - Arena-Hard: every prompt labelled 1 ("needs the frontier" by construction).
 
 The test split is chosen by a seeded CRC32 of the prompt text (20 %), not by row order, so a
-prompt that appears in two files always lands on the same side. Nothing is copied anywhere.
+prompt that appears in two files always lands on the same side. dcrouter keeps its own split and
+holds 284 GSM8K and about 30 MMLU questions (with a "put you final answer in \\boxed{}" line
+appended, or without the answer choices), so a training row that repeats a held-out prompt of
+another data set is dropped (`decontaminate`). Nothing is copied anywhere.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import csv
 import gzip
 import json
 import math
+import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -64,6 +68,47 @@ class DataMissingError(Exception):
 def is_test(text: str, seed: int) -> bool:
     """Seeded, order-independent hold-out choice for one prompt."""
     return zlib.crc32(f"{seed}:{text}".encode()) % TEST_SHARE == 0
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_KEY_PREFIX = 40  # held-out keys are indexed by every prefix up to this length
+
+
+def overlap_key(text: str) -> str:
+    """The prompt as lower-cased words, a leading "Q" dropped: equal for the same question in
+    two files whatever the prefix, case, spacing or punctuation."""
+    words = _WORD.findall(text.lower())
+    return " ".join(words[1:] if words[:1] == ["q"] else words)
+
+
+def decontaminate(examples: list[Example]) -> list[Example]:
+    """Drop training rows that repeat a held-out prompt of another data set: their word keys
+    are equal or one extends the other (an appended instruction, or answer choices)."""
+    starts: dict[str, set[str]] = {}  # every prefix (up to _KEY_PREFIX chars) of a held-out key
+    whole: dict[str, set[str]] = {}
+    for example in examples:
+        if example.test:
+            key = overlap_key(example.text)
+            whole.setdefault(key, set()).add(example.dataset)
+            for n in range(1, min(len(key), _KEY_PREFIX) + 1):
+                if n == len(key) or key[n] == " ":  # whole words only
+                    starts.setdefault(key[:n], set()).add(example.dataset)
+    long_keys: dict[str, list[tuple[str, set[str]]]] = {}
+    for key, sets in whole.items():
+        if len(key) >= _KEY_PREFIX:
+            long_keys.setdefault(key[:_KEY_PREFIX], []).append((key, sets))
+    lengths = sorted({len(key) for key in whole})
+
+    def sets_repeated(key: str) -> set[str]:
+        found = set().union(*(whole.get(key[:n], set()) for n in lengths
+                              if n == len(key) or (n < len(key) and key[n] == " ")))  # fmt: skip
+        if len(key) < _KEY_PREFIX:  # a short training key: any held-out key extending it
+            return found | starts.get(key, set())
+        extending = (sets for seen, sets in long_keys.get(key[:_KEY_PREFIX], [])
+                     if seen.startswith(key))  # fmt: skip
+        return found.union(*extending)
+
+    return [e for e in examples if e.test or not sets_repeated(overlap_key(e.text)) - {e.dataset}]
 
 
 def _rows(path: Path) -> Iterator[dict[str, str]]:
@@ -142,4 +187,4 @@ def load_examples(folder: Path, seed: int) -> list[Example]:
     for name, reader in _READERS.items():
         examples.extend(reader(folder / FILES[name], name, seed))
     examples.extend(_alpacaeval(folder, seed))
-    return examples
+    return decontaminate(examples)

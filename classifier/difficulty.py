@@ -10,11 +10,17 @@ alone. So the head is a small mixture of experts, all of it linear algebra on on
    trained with per-data-set intercepts that are dropped at serving time (so the n-gram weights
    learn *within*-set difficulty, not which data set a prompt came from). Output: logit `z`.
 2. `gate`: a multinomial logistic regression over the same n-grams folded into
-   `2**gate_bits` buckets, giving P(domain | prompt) for the training domains.
-3. `experts`: per domain, a logistic regression over `stack(z, dense)` = z, the dense features,
-   their pairwise products and z times each dense feature (fitted on out-of-fold `z`).
+   `2**gate_bits` buckets plus the dense features, giving P(domain | prompt) for the training
+   domains.
+3. `domain heads`: per domain, a logistic regression over the folded n-grams fitted on that
+   domain's prompts only. Output: logit `own_domain`, the words that mark a hard prompt
+   *in that domain* (the base's weights are shared by all domains).
+4. `experts`: per domain, a logistic regression over `stack(z, dense)` = z, the dense features,
+   their pairwise products and z times each dense feature, plus `own_domain` (fitted on
+   out-of-fold `z` and `own_domain`).
 
-difficulty = sum over domains of P(domain | prompt) * sigmoid(expert_domain(stack)).
+difficulty = sum over domains of P(domain | prompt) * sigmoid(expert_domain(stack, own_domain)).
+The gate and the domain heads read the same folded buckets, so one gather serves both.
 `probability` is the lean single-prompt path; `train.batch_probability` computes the same on a
 feature matrix, and a unit test holds the two equal.
 """
@@ -35,6 +41,8 @@ FloatArray = npt.NDArray[np.float64]
 N_DENSE = len(features.DENSE_NAMES)
 _UPPER = np.triu_indices(N_DENSE)
 N_STACK = 1 + N_DENSE + len(_UPPER[0]) + N_DENSE
+_EMPTY: FloatArray = np.zeros(0)
+_EMPTY.flags.writeable = False
 
 
 def stack(z: float, dense: FloatArray) -> FloatArray:
@@ -69,28 +77,43 @@ class GatedHead:
     gate_intercepts: FloatArray  # (n_domains,)
     expert_weights: FloatArray  # (n_domains, N_STACK)
     expert_intercepts: FloatArray  # (n_domains,)
-    # Domain-major copy of gate_weights: one contiguous 1-D gather per domain is ~3x faster
-    # than gathering rows of the (buckets, domains) array.
-    _gate_by_domain: FloatArray = field(init=False, repr=False, compare=False)
+    # Empty (the default) means zeros: a head without these parts.
+    gate_dense: FloatArray = field(default_factory=lambda: _EMPTY)  # (n_domains, N_DENSE)
+    domain_weights: FloatArray = field(default_factory=lambda: _EMPTY)  # (2**gate_bits, n_dom.)
+    domain_intercepts: FloatArray = field(default_factory=lambda: _EMPTY)  # (n_domains,)
+    expert_own: FloatArray = field(default_factory=lambda: _EMPTY)  # (n_domains,)
+    # Domain-major copy of gate_weights then domain_weights: one contiguous gather of the folded
+    # buckets is ~3x faster than gathering rows of a (buckets, domains) array.
+    _by_domain: FloatArray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        by_domain = np.ascontiguousarray(self.gate_weights.T)
+        k = len(self.domains)
+        defaults = {"gate_dense": (k, N_DENSE), "domain_weights": self.gate_weights.shape,
+                    "domain_intercepts": (k,), "expert_own": (k,)}  # fmt: skip
+        for name, shape in defaults.items():
+            if getattr(self, name).size == 0:
+                object.__setattr__(self, name, np.zeros(shape))
+        by_domain = np.ascontiguousarray(np.vstack([self.gate_weights.T, self.domain_weights.T]))
         by_domain.flags.writeable = False
-        object.__setattr__(self, "_gate_by_domain", by_domain)
+        object.__setattr__(self, "_by_domain", by_domain)
 
     def probability(self, featurizer: features.Featurizer, text: str, n_turns: int) -> float:
         """P(the small tier falls short) for one prompt, without scikit-learn."""
         indices = featurizer.indices(text)
         dense = np.asarray(features.dense_features(text, n_turns))
         z = self.base.intercept + float(dense @ self.base.dense_weights)
-        gate = self.gate_intercepts
+        k = len(self.domains)
+        gate = self.gate_intercepts + self.gate_dense @ dense
+        own = self.domain_intercepts
         if indices.size:
             scale = 1.0 / math.sqrt(indices.size)
             z += float(self.base.weights[indices].sum()) * scale
             folded = indices & ((1 << self.gate_bits) - 1)
-            gate = gate + np.take(self._gate_by_domain, folded, axis=1).sum(axis=1) * scale
+            sums = np.take(self._by_domain, folded, axis=1).sum(axis=1) * scale
+            gate, own = gate + sums[:k], own + sums[k:]
         gate = np.exp(gate - gate.max())
-        experts = self.expert_weights @ stack(z, dense) + self.expert_intercepts
+        experts = self.expert_weights @ stack(z, dense) + self.expert_own * own
+        experts += self.expert_intercepts
         return float(gate @ (1.0 / (1.0 + np.exp(-experts))) / gate.sum())
 
     def to_content(self) -> dict[str, Any]:
@@ -106,6 +129,10 @@ class GatedHead:
             "gate_intercepts": self.gate_intercepts,
             "expert_weights": self.expert_weights,
             "expert_intercepts": self.expert_intercepts,
+            "gate_dense": self.gate_dense,
+            "domain_weights": self.domain_weights,
+            "domain_intercepts": self.domain_intercepts,
+            "expert_own": self.expert_own,
         }
 
     @classmethod
@@ -132,4 +159,8 @@ class GatedHead:
             float_array(content, "gate_intercepts", (k,)),
             float_array(content, "expert_weights", (k, N_STACK)),
             float_array(content, "expert_intercepts", (k,)),
+            float_array(content, "gate_dense", (k, N_DENSE)),
+            float_array(content, "domain_weights", (1 << gate_bits, k)),
+            float_array(content, "domain_intercepts", (k,)),
+            float_array(content, "expert_own", (k,)),
         )  # fmt: skip

@@ -29,7 +29,8 @@ from classifier.native import int64s, kernels
 MAX_BYTES = 16_384  # longer prompts are scored on their first 16 KiB
 DENSE_NAMES = (
     "log_chars", "log_words", "code_fences", "code_chars", "digit_share", "math_chars",
-    "log_lines", "questions", "log_turns", "latex", "upper_share", "choices",
+    "log_lines", "questions", "log_turns", "latex", "upper_share", "choices", "log_numbers",
+    "log_sentences", "log_commas", "log_dollars", "log_upper",
 )  # fmt: skip
 _P = 0x100000001B3  # odd, hence invertible mod 2**64
 _BIGRAM_MULT = 0x9E3779B97F4A7C15
@@ -117,6 +118,9 @@ def _count_of(data: bytes, members: bytes) -> int:
 _DIGITS, _UPPER = b"0123456789", bytes(range(ord("A"), ord("Z") + 1))
 _CODE, _MATH = b"{};=<>[]", b"+*/^=<>"
 _MATH_UNICODE = dict.fromkeys(map(ord, "√∑∫π≤≥≠±∞∀∃∈∂"))
+# Digits to "1", every other byte to " ": the digit runs are then the words of a bytes.split()
+# (2 µs on 2,000 bytes; counting b" 1" in the mostly-blank bytes took 5 µs).
+_DIGIT_RUNS = bytes(ord("1") if b in _DIGITS else ord(" ") for b in range(256))
 
 
 def dense_features(text: str, n_turns: int) -> list[float]:
@@ -124,6 +128,8 @@ def dense_features(text: str, n_turns: int) -> list[float]:
     data = text.encode("utf-8", "replace")
     per_char = 1.0 / max(len(text), 1)
     math_chars = _count_of(data, _MATH) + len(text) - len(text.translate(_MATH_UNICODE))
+    upper = _count_of(data, _UPPER)
+    numbers = len(data.translate(_DIGIT_RUNS).split())
     return [
         math.log1p(len(text)) / 8.0,
         math.log1p(text.count(" ") + text.count("\n")) / 7.0,
@@ -135,6 +141,11 @@ def dense_features(text: str, n_turns: int) -> list[float]:
         min(text.count("?"), 5) / 5.0,
         math.log1p(max(n_turns, 1) - 1) / 3.0,
         1.0 if "\\" in text or "$$" in text else 0.0,
-        min(_count_of(data, _UPPER) * per_char, 1.0),
+        min(upper * per_char, 1.0),
         1.0 if "\nA." in text and "\nB." in text else 0.0,
+        math.log1p(numbers) / 4.0,
+        math.log1p(data.count(b". ")) / 4.0,
+        math.log1p(data.count(b",")) / 4.0,
+        math.log1p(data.count(b"$")) / 3.0,
+        math.log1p(upper) / 5.0,
     ]

@@ -7,8 +7,12 @@ Scikit-learn fits every part of `difficulty.GatedHead` (lbfgs, deterministic) on
 of `features.Featurizer`; the coefficients are exported and served without sklearn. Soft labels
 p are fitted as two weighted rows (label 1 with weight p, label 0 with weight 1 - p), which
 minimises the same cross-entropy. Each data set's total weight is capped so MMLU's 11k prompts
-do not drown the others. The experts are fitted on out-of-fold base logits (3 folds), so they
-learn how far the n-grams can be trusted on prompts the base model has not seen. Test splits
+do not drown the others. The experts are fitted on out-of-fold base and domain-head logits
+(3 folds), so they learn how far the n-grams can be trusted on prompts those models have not
+seen. The gate is fitted with balanced domain weights and its logits are sharpened (x3): a
+misrouted prompt is scored by another domain's expert, on that domain's scale, so a confident
+gate ranks better within each domain (cross-validated on the training rows: GSM8K APGR 0.62
+-> 0.63, dcrouter 0.614 -> 0.617; MMLU unchanged). Test splits
 are only scored, never fitted. Same data and seed give the same weights (the card records
 their sha256; the zip container's timestamps differ).
 """
@@ -35,9 +39,10 @@ from classifier.card import build_card, evaluate, write_card
 from classifier.difficulty import N_DENSE, GatedHead, LinearHead, stack_rows
 
 N_BITS = 18
-GATE_BITS = 14
+GATE_BITS = 16
 DATASET_WEIGHT_CAP = 3000.0
-BASE_C, GATE_C, EXPERT_C = 1.0, 1.0, 3.0
+BASE_C, GATE_C, DOMAIN_C, EXPERT_C = 1.0, 100.0, 1.0, 3.0
+GATE_SHARPNESS = 3.0
 FOLDS = 3
 _FIXED_EFFECT_SCALE = 3.0  # per-data-set intercept columns, scaled up so they are barely penalised
 DOMAIN_OF = {"alpacaeval": "chat", "arena_hard": "chat"}  # others: the data set's own name
@@ -133,18 +138,50 @@ def _folded(matrix: sp.csr_matrix, gate_bits: int) -> sp.csr_matrix:
 
 
 def _fit_gate(
-    matrix: sp.csr_matrix, domains: list[str], names: list[str], weights: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    folded = _folded(matrix, min(GATE_BITS, _n_bits(matrix)))
+    matrix: sp.csr_matrix, domains: np.ndarray, names: list[str], weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gate weights (buckets, k), dense weights (k, N_DENSE) and intercepts (k,)."""
+    design = sp.hstack([_folded(matrix, min(GATE_BITS, _n_bits(matrix))), matrix[:, -N_DENSE:]])
+    n_buckets = design.shape[1] - N_DENSE
     if len(names) == 1:
-        return np.zeros((folded.shape[1], 1)), np.zeros(1)
+        return np.zeros((n_buckets, 1)), np.zeros((1, N_DENSE)), np.zeros(1)
+    y = np.array([names.index(d) for d in domains])
+    totals = np.bincount(y, weights=weights, minlength=len(names))
+    balanced = weights * (weights.sum() / len(names)) / totals[y]
     model = LogisticRegression(C=GATE_C, solver="lbfgs", max_iter=3000, tol=1e-6)
-    model.fit(folded, np.array([names.index(d) for d in domains]), sample_weight=weights)
+    model.fit(design.tocsr(), y, sample_weight=balanced)
     coef, intercept = np.asarray(model.coef_), np.asarray(model.intercept_)
     if len(names) == 2:  # sklearn's binary form: one row for class 1, class 0 at zero
         coef = np.vstack([np.zeros_like(coef), coef])
         intercept = np.concatenate([[0.0], intercept])
-    return np.ascontiguousarray(coef.T, dtype=np.float64), intercept.astype(np.float64)
+    coef, intercept = coef * GATE_SHARPNESS, intercept * GATE_SHARPNESS
+    return (np.ascontiguousarray(coef[:, :n_buckets].T, dtype=np.float64),
+            np.ascontiguousarray(coef[:, n_buckets:], dtype=np.float64),
+            intercept.astype(np.float64))  # fmt: skip
+
+
+def _fit_domain_heads(
+    matrix: sp.csr_matrix,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    masks: list[np.ndarray],
+    folds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per domain, an n-gram head on its own rows: weights (buckets, k), intercepts (k,) and
+    each row's out-of-fold logit from its own domain's head (n,)."""
+    folded = _folded(matrix, min(GATE_BITS, _n_bits(matrix)))
+    own = np.zeros(matrix.shape[0])
+    coefs, intercepts = [], []
+    for mask in masks:
+        for k in range(FOLDS):
+            fit, held = mask & (folds != k), mask & (folds == k)
+            if fit.any() and held.any():
+                model = fit_head(folded[fit], labels[fit], weights[fit], DOMAIN_C)
+                own[held] = model.decision_function(folded[held])
+        model = fit_head(folded[mask], labels[mask], weights[mask], DOMAIN_C)
+        coefs.append(np.asarray(model.coef_, dtype=np.float64).ravel())
+        intercepts.append(float(model.intercept_[0]))
+    return np.ascontiguousarray(np.array(coefs).T), np.array(intercepts), own
 
 
 def fit_gated(
@@ -164,33 +201,40 @@ def fit_gated(
         out_of_fold[held] = base_logits(head, matrix[held])
     progress("base model, all rows")
     base = fit_base(matrix, examples)
-    domains = [DOMAIN_OF.get(e.dataset, e.dataset) for e in examples]
-    names = sorted(set(domains))
+    domains = np.array([DOMAIN_OF.get(e.dataset, e.dataset) for e in examples])
+    names = sorted({str(d) for d in domains})
     weights = dataset_weights(examples)
-    progress("domain gate")
-    gate_weights, gate_intercepts = _fit_gate(matrix, domains, names, weights)
-    stacked = stack_rows(out_of_fold, matrix[:, -N_DENSE:].toarray())
     labels = np.array([e.label for e in examples])
-    expert_weights, expert_intercepts = [], []
-    for name in names:
+    progress("domain gate")
+    gate_weights, gate_dense, gate_intercepts = _fit_gate(matrix, domains, names, weights)
+    progress("domain heads")
+    masks = [domains == name for name in names]
+    domain_weights, domain_intercepts, own = _fit_domain_heads(
+        matrix, labels, weights, masks, folds
+    )
+    stacked = np.hstack([stack_rows(out_of_fold, matrix[:, -N_DENSE:].toarray()), own[:, None]])
+    experts = []
+    for name, mask in zip(names, masks, strict=True):
         progress(f"expert {name}")
-        rows = np.flatnonzero(np.array(domains) == name)
-        model = fit_head(stacked[rows], labels[rows], weights[rows], EXPERT_C)
-        expert_weights.append(np.asarray(model.coef_, dtype=np.float64).ravel())
-        expert_intercepts.append(float(model.intercept_[0]))
+        model = fit_head(stacked[mask], labels[mask], weights[mask], EXPERT_C)
+        experts.append((np.asarray(model.coef_, dtype=np.float64).ravel(), model.intercept_[0]))
     return GatedHead(
         base, featurizer.n_bits, min(GATE_BITS, featurizer.n_bits), tuple(names), gate_weights,
-        gate_intercepts, np.vstack(expert_weights), np.array(expert_intercepts),
+        gate_intercepts, np.vstack([c[:-1] for c, _ in experts]),
+        np.array([float(b) for _, b in experts]), gate_dense, domain_weights, domain_intercepts,
+        np.array([c[-1] for c, _ in experts]),
     )  # fmt: skip
 
 
 def batch_probability(head: GatedHead, matrix: sp.csr_matrix) -> np.ndarray:
     """`GatedHead.probability` for every row of a `build_matrix` matrix (one turn each)."""
     z = base_logits(head.base, matrix)
-    gate = _folded(matrix, head.gate_bits) @ head.gate_weights + head.gate_intercepts
+    folded, dense = _folded(matrix, head.gate_bits), matrix[:, -N_DENSE:].toarray()
+    gate = folded @ head.gate_weights + dense @ head.gate_dense.T + head.gate_intercepts
     gate = np.exp(gate - gate.max(axis=1, keepdims=True))
     gate /= gate.sum(axis=1, keepdims=True)
-    experts = stack_rows(z, matrix[:, -N_DENSE:].toarray()) @ head.expert_weights.T
+    own = folded @ head.domain_weights + head.domain_intercepts
+    experts = stack_rows(z, dense) @ head.expert_weights.T + own * head.expert_own
     return np.asarray((gate / (1.0 + np.exp(-(experts + head.expert_intercepts)))).sum(axis=1))
 
 
