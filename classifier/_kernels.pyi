@@ -11,3 +11,24 @@ def tag_scores(
 ) -> tuple[bytes, bytes, bytes, bytes]: ...
 def digit_runs(data: bytes, min_digits: int, /) -> bytes: ...
 def long_runs(data: bytes, minimum: int, /) -> bytes: ...
+def gated_head(
+    data: bytes,
+    max_bytes: int,
+    n_bits: int,
+    base_weights: object,
+    base_dense: object,
+    base_intercept: float,
+    gate_bits: int,
+    by_domain: object,
+    gate_intercepts: object,
+    gate_dense: object,
+    domain_intercepts: object,
+    expert_weights: object,
+    expert_own: object,
+    expert_intercepts: object,
+    dense: object,
+    /,
+) -> float: ...
+def byte_counts(
+    data: bytes, /,
+) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int, int, int]: ...

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from classifier import features
+from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, float_field, int_field
 
 FloatArray = npt.NDArray[np.float64]
@@ -98,9 +98,21 @@ class GatedHead:
         object.__setattr__(self, "_by_domain", by_domain)
 
     def probability(self, featurizer: features.Featurizer, text: str, n_turns: int) -> float:
-        """P(the small tier falls short) for one prompt, without scikit-learn."""
-        indices = featurizer.indices(text)
+        """P(the small tier falls short) for one prompt, without scikit-learn.
+
+        With the C kernels (`featurizer.native`) everything after the dense features is one C
+        call (`_kernels.gated_head`, equal to the numpy below to rounding): a dozen small numpy
+        operations cost more than the arithmetic they do, most of all in a busy gateway.
+        """
         dense = np.asarray(features.dense_features(text, n_turns))
+        if featurizer.native:
+            return native.kernels.gated_head(
+                text.encode("utf-8", "replace"), features.MAX_BYTES, self.n_bits,
+                self.base.weights, self.base.dense_weights, self.base.intercept, self.gate_bits,
+                self._by_domain, self.gate_intercepts, self.gate_dense, self.domain_intercepts,
+                self.expert_weights, self.expert_own, self.expert_intercepts, dense,
+            )  # fmt: skip
+        indices = featurizer.indices(text)
         z = self.base.intercept + float(dense @ self.base.dense_weights)
         k = len(self.domains)
         gate = self.gate_intercepts + self.gate_dense @ dense

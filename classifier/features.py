@@ -123,29 +123,44 @@ _MATH_UNICODE = dict.fromkeys(map(ord, "√∑∫π≤≥≠±∞∀∃∈∂"))
 _DIGIT_RUNS = bytes(ord("1") if b in _DIGITS else ord(" ") for b in range(256))
 
 
+def byte_counts(data: bytes, native: bool = True) -> tuple[int, ...]:
+    """What `dense_features` counts in the UTF-8 bytes, in `_kernels.byte_counts`' order (the C
+    kernel counts all of it in one pass; `native=False` is its reference)."""
+    if native and kernels is not None:
+        return kernels.byte_counts(data)
+    return (
+        data.count(b" "), data.count(b"\n"), data.count(b"```"), _count_of(data, _CODE),
+        _count_of(data, _DIGITS), _count_of(data, _MATH), data.count(b"?"),
+        _count_of(data, _UPPER), len(data.translate(_DIGIT_RUNS).split()), data.count(b". "),
+        data.count(b","), data.count(b"$"), int(b"\\" in data or b"$$" in data),
+        int(b"\nA." in data and b"\nB." in data),
+    )  # fmt: skip
+
+
 def dense_features(text: str, n_turns: int) -> list[float]:
     """Structural features, each scaled to roughly [0, 1], in the order of `DENSE_NAMES`."""
     data = text.encode("utf-8", "replace")
     per_char = 1.0 / max(len(text), 1)
-    math_chars = _count_of(data, _MATH) + len(text) - len(text.translate(_MATH_UNICODE))
-    upper = _count_of(data, _UPPER)
-    numbers = len(data.translate(_DIGIT_RUNS).split())
+    (spaces, newlines, fences, code, digits, maths, questions, upper, numbers, stops, commas,
+     dollars, latex, choices) = byte_counts(data)  # fmt: skip
+    if not text.isascii():
+        maths += len(text) - len(text.translate(_MATH_UNICODE))
     return [
         math.log1p(len(text)) / 8.0,
-        math.log1p(text.count(" ") + text.count("\n")) / 7.0,
-        min(text.count("```"), 6) / 6.0,
-        min(_count_of(data, _CODE) * per_char * 10.0, 1.0),
-        min(_count_of(data, _DIGITS) * per_char, 1.0),
-        min(math_chars * per_char * 10.0, 1.0),
-        math.log1p(text.count("\n")) / 5.0,
-        min(text.count("?"), 5) / 5.0,
+        math.log1p(spaces + newlines) / 7.0,
+        min(fences, 6) / 6.0,
+        min(code * per_char * 10.0, 1.0),
+        min(digits * per_char, 1.0),
+        min(maths * per_char * 10.0, 1.0),
+        math.log1p(newlines) / 5.0,
+        min(questions, 5) / 5.0,
         math.log1p(max(n_turns, 1) - 1) / 3.0,
-        1.0 if "\\" in text or "$$" in text else 0.0,
+        float(latex),
         min(upper * per_char, 1.0),
-        1.0 if "\nA." in text and "\nB." in text else 0.0,
+        float(choices),
         math.log1p(numbers) / 4.0,
-        math.log1p(data.count(b". ")) / 4.0,
-        math.log1p(data.count(b",")) / 4.0,
-        math.log1p(data.count(b"$")) / 3.0,
+        math.log1p(stops) / 4.0,
+        math.log1p(commas) / 4.0,
+        math.log1p(dollars) / 3.0,
         math.log1p(upper) / 5.0,
     ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import credentials, native
+from classifier import Classifier, credentials, features, native
 from classifier.detectors import build_detectors
 
 pytestmark = pytest.mark.skipif(native.kernels is None, reason="the C kernels were not built")
@@ -36,3 +37,33 @@ def test_long_runs_equal_str_split(text: str, minimum: int) -> None:
 
 def test_span_pairs_of_nothing_is_empty() -> None:
     assert native.span_pairs(b"") == []
+
+
+_BYTES = st.binary(max_size=300) | st.text(
+    alphabet=st.sampled_from("`$\\\n .,?AB{};=<>[]+*/^09az-"), max_size=200
+).map(str.encode)
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=_BYTES)
+def test_byte_counts_equal_the_reference(data: bytes) -> None:
+    assert features.byte_counts(data) == features.byte_counts(data, native=False)
+
+
+_WORDS = ["What", "is", "12", "+", "30", "?", "Explain", "$5", ",", "the", "proof", "."]
+_WORDS += ["Zoë", "```py", "x=1```", "\n", "A.", "B."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=st.lists(st.sampled_from(_WORDS), max_size=120), turns=st.integers(1, 6))
+def test_c_difficulty_head_equals_the_numpy_head(words: list[str], turns: int) -> None:
+    head = _classifier().head
+    text = " ".join(words)
+    native_p = head.probability(features.Featurizer(head.n_bits), text, turns)
+    numpy_p = head.probability(features.Featurizer(head.n_bits, native=False), text, turns)
+    assert abs(native_p - numpy_p) < 1e-12
+
+
+@functools.cache
+def _classifier() -> Classifier:
+    return Classifier.load()
