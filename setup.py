@@ -10,7 +10,8 @@ setup(
     ext_modules=[
         Extension(
             "classifier._kernels",
-            ["classifier/_kernels.c"],
+            [f"classifier/csrc/{name}.c" for name in ("module", "hashing", "tagger", "head", "scan")],
+            depends=["classifier/csrc/kernels.h"],
             extra_compile_args=["-O3", "-std=c99"],
             optional=True,
         )

@@ -30,5 +30,6 @@ def gated_head(
     /,
 ) -> float: ...
 def byte_counts(
-    data: bytes, /,
+    data: bytes,
+    /,
 ) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int, int, int]: ...

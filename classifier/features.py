@@ -11,7 +11,7 @@ A word is a maximal run of ASCII letters, digits, `_` or non-ASCII bytes. Each n
 occurrence adds `1/sqrt(n_grams)` to its bucket: a cheap length normalisation that the lean
 scorer applies as one multiplication after summing weights.
 
-The same two loops also exist in C (`classifier/_kernels.c`, built with the package): bit for
+The same two loops also exist in C (`classifier/csrc/hashing.c`, built with the package): bit for
 bit the same hashes and indices, about ten times faster, because numpy's per-call overhead is
 most of the cost on one prompt. Without a C compiler the extension is skipped and this numpy
 code serves; it is always the reference that training and the equality tests use.

@@ -1,4 +1,4 @@
-"""The classifier's C kernels (`classifier/_kernels.c`), when the install compiled them.
+"""The classifier's C kernels (`classifier/csrc/`, built as `_kernels`) when the install made them.
 
 `kernels` is the extension module, or None where no C compiler was available; every caller
 then runs its numpy or `re` reference code, which gives the same results (the unit tests hold

@@ -63,7 +63,7 @@ def test_c_kernels_equal_the_numpy_reference_bit_for_bit(text: str, n_bits: int)
 
 
 def test_the_c_kernels_are_built_where_a_compiler_exists() -> None:
-    # The install compiles classifier/_kernels.c; CI machines have gcc, so a silent fallback to
+    # The install compiles classifier/csrc/; CI machines have gcc, so a silent fallback to
     # numpy there would be a performance regression nobody sees.
     if shutil.which("gcc") or shutil.which("cc"):
         assert Featurizer(10).native

@@ -1,0 +1,115 @@
+/* The difficulty head after its dense features. */
+#include "kernels.h"
+
+/* gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,
+ *            by_domain, gate_intercepts, gate_dense, domain_intercepts, expert_weights,
+ *            expert_own, expert_intercepts, dense) -> probability
+ * The whole of `difficulty.GatedHead.probability` once the dense features are known (the
+ * names and shapes are its fields'): the n-gram logit z, the gate's and the domain heads' sums
+ * over the folded buckets (`by_domain`: k gate rows, then k domain-head rows), then the experts
+ * over [z, dense, upper triangle of dense x dense, z * dense] plus own-domain logit, and the
+ * gate-weighted mean of their sigmoids. Equal to the numpy code to rounding (~1e-15). */
+PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
+    Py_buffer data, base_w, base_dense, by_domain, gate_b, gate_dense, domain_b, expert_w,
+        expert_own, expert_b, dense_b;
+    Py_ssize_t max_bytes;
+    int n_bits, gate_bits;
+    double base_intercept;
+    if (!PyArg_ParseTuple(args, "y*niy*y*diy*y*y*y*y*y*y*y*", &data, &max_bytes, &n_bits,
+                          &base_w, &base_dense, &base_intercept, &gate_bits, &by_domain, &gate_b,
+                          &gate_dense, &domain_b, &expert_w, &expert_own, &expert_b, &dense_b))
+        return NULL;
+    PyObject *result = NULL;
+    int64_t *offsets = NULL;
+    uint64_t *hashes = NULL;
+    double *work = NULL;
+    const Py_ssize_t f8 = (Py_ssize_t)sizeof(double);
+    Py_ssize_t d_n = dense_b.len / f8, k = gate_b.len / f8;
+    Py_ssize_t n_stack = 1 + 2 * d_n + d_n * (d_n + 1) / 2;
+    Py_ssize_t buckets = (Py_ssize_t)1 << n_bits, gate_buckets = (Py_ssize_t)1 << gate_bits;
+    if (base_w.len != buckets * f8 || k < 1 || gate_bits > n_bits ||
+        base_dense.len != dense_b.len || by_domain.len != 2 * k * gate_buckets * f8 ||
+        gate_dense.len != k * d_n * f8 || domain_b.len != k * f8 ||
+        expert_w.len != k * n_stack * f8 || expert_own.len != k * f8 || expert_b.len != k * f8) {
+        PyErr_SetString(PyExc_ValueError, "difficulty head arrays of inconsistent sizes");
+        goto done;
+    }
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1;
+    offsets = PyMem_Malloc(cap * 2 * sizeof(int64_t));
+    hashes = PyMem_Malloc(cap * sizeof(uint64_t));
+    work = PyMem_Malloc((2 * k + n_stack) * sizeof(double));
+    if (!offsets || !hashes || !work) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const double *w = (const double *)base_w.buf, *g = (const double *)by_domain.buf;
+    const double *dense = (const double *)dense_b.buf, *dw = (const double *)base_dense.buf;
+    double *sums = work, *st = work + 2 * k; /* sums: k gate, then k domain-head */
+    Py_ssize_t count = scan_words((const unsigned char *)data.buf, n, offsets, offsets + cap,
+                                  hashes);
+    Py_ssize_t total = count ? 2 * count - 1 : 0;
+    uint64_t mask = (uint64_t)buckets - 1, gate_mask = (uint64_t)gate_buckets - 1;
+    double wsum = 0.0;
+    for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] = 0.0;
+    for (Py_ssize_t j = 0; j < total; j++) {
+        uint64_t bucket =
+            j < count ? hashes[j] & mask
+                      : mix(hashes[j - count] * BIGRAM_MULT + hashes[j - count + 1]) & mask;
+        wsum += w[bucket];
+        const double *column = g + (bucket & gate_mask);
+        for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] += column[r * gate_buckets];
+    }
+    double scale = total ? 1.0 / sqrt((double)total) : 0.0;
+    double z = 0.0;
+    for (Py_ssize_t i = 0; i < d_n; i++) z += dense[i] * dw[i];
+    z += base_intercept;
+    if (total) z += wsum * scale;
+    /* the experts' input, in `difficulty.stack` order */
+    Py_ssize_t at = 0;
+    st[at++] = z;
+    for (Py_ssize_t i = 0; i < d_n; i++) st[at++] = dense[i];
+    for (Py_ssize_t i = 0; i < d_n; i++)
+        for (Py_ssize_t j = i; j < d_n; j++) st[at++] = dense[i] * dense[j];
+    for (Py_ssize_t i = 0; i < d_n; i++) st[at++] = z * dense[i];
+    const double *gi = (const double *)gate_b.buf, *gd = (const double *)gate_dense.buf;
+    const double *di = (const double *)domain_b.buf, *ew = (const double *)expert_w.buf;
+    const double *eo = (const double *)expert_own.buf, *eb = (const double *)expert_b.buf;
+    double top = -INFINITY;
+    for (Py_ssize_t d = 0; d < k; d++) {
+        double gate = 0.0;
+        for (Py_ssize_t i = 0; i < d_n; i++) gate += gd[d * d_n + i] * dense[i];
+        gate += gi[d];
+        if (total) gate += sums[d] * scale;
+        sums[d] = gate;
+        if (gate > top) top = gate;
+    }
+    double num = 0.0, den = 0.0;
+    for (Py_ssize_t d = 0; d < k; d++) {
+        double own = di[d] + (total ? sums[k + d] * scale : 0.0);
+        double e = 0.0;
+        for (Py_ssize_t i = 0; i < n_stack; i++) e += ew[d * n_stack + i] * st[i];
+        e += eo[d] * own;
+        e += eb[d];
+        double weight = exp(sums[d] - top);
+        num += weight * (1.0 / (1.0 + exp(-e)));
+        den += weight;
+    }
+    result = PyFloat_FromDouble(num / den);
+done:
+    PyMem_Free(offsets);
+    PyMem_Free(hashes);
+    PyMem_Free(work);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&base_w);
+    PyBuffer_Release(&base_dense);
+    PyBuffer_Release(&by_domain);
+    PyBuffer_Release(&gate_b);
+    PyBuffer_Release(&gate_dense);
+    PyBuffer_Release(&domain_b);
+    PyBuffer_Release(&expert_w);
+    PyBuffer_Release(&expert_own);
+    PyBuffer_Release(&expert_b);
+    PyBuffer_Release(&dense_b);
+    return result;
+}

@@ -1,0 +1,70 @@
+/* Shared by the classifier's C kernels (see module.c): the hashing constants, which must
+ * equal the numpy reference's (`features.py`, `pii_model.py`), and the word scanner. */
+#ifndef TIERGATE_KERNELS_H
+#define TIERGATE_KERNELS_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define P 0x100000001B3ULL
+#define BIGRAM_MULT 0x9E3779B97F4A7C15ULL
+#define MIX1 0xBF58476D1CE4E5B9ULL
+#define MIX2 0x94D049BB133111EBULL
+/* pii_model's constants */
+#define SALT 0x632BE59BD9B4E019ULL
+#define K1 0x9E3779B97F4A7C15ULL
+#define K2 0xC2B2AE3D27D4EB4FULL
+#define PAD0 0x51ED27ULL
+#define PAD1 0x51ED28ULL
+#define N_FEATURES 9
+#define N_LABELS 6
+
+static inline uint64_t mix(uint64_t z) {
+    z = (z ^ (z >> 30)) * MIX1;
+    z = (z ^ (z >> 27)) * MIX2;
+    return z ^ (z >> 31);
+}
+
+static inline int is_word_byte(unsigned char b) {
+    return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
+           b == '_' || b >= 128;
+}
+
+/* Words of data[0:n]: start and end offsets and the mixed polynomial hash of the lower-cased
+ * bytes (sum of b[j] * P^(j - start)). Returns the number of words written. */
+static inline Py_ssize_t scan_words(const unsigned char *data, Py_ssize_t n, int64_t *starts,
+                             int64_t *ends, uint64_t *hashes) {
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        if (!is_word_byte(data[i])) {
+            i++;
+            continue;
+        }
+        uint64_t h = 0, power = 1;
+        Py_ssize_t start = i;
+        for (; i < n && is_word_byte(data[i]); i++) {
+            unsigned char b = data[i];
+            h += (uint64_t)((b >= 'A' && b <= 'Z') ? b + 32 : b) * power;
+            power *= P;
+        }
+        starts[count] = start;
+        ends[count] = i;
+        hashes[count] = mix(h);
+        count++;
+    }
+    return count;
+}
+
+/* the entry points, one per Python function (module.c lists them) */
+PyObject *kernel_words(PyObject *self, PyObject *args);
+PyObject *kernel_ngram_indices(PyObject *self, PyObject *args);
+PyObject *kernel_gated_head(PyObject *self, PyObject *args);
+PyObject *kernel_byte_counts(PyObject *self, PyObject *args);
+PyObject *kernel_tag_scores(PyObject *self, PyObject *args);
+PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
+PyObject *kernel_long_runs(PyObject *self, PyObject *args);
+
+#endif

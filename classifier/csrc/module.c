@@ -1,0 +1,41 @@
+/* classifier._kernels: the classifier's hot loops in C, one Python function each.
+ *
+ * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
+ * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger)
+ * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
+ * scan.c     byte_counts, digit_runs, long_runs
+ *                                   the dense features' counts, number windows, secret
+ *                                   candidates (features, detectors, credentials)
+ *
+ * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
+ * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
+ * unit tests hold them equal. numpy spends most of its time on one prompt in call overhead
+ * (some forty small array operations); one pass over the bytes in C does the same work in a
+ * few microseconds. No numpy headers: arrays come in through the buffer protocol and results
+ * go out as bytes objects that `numpy.frombuffer` wraps without copying.
+ */
+#include "kernels.h"
+
+static PyMethodDef methods[] = {
+    {"byte_counts", kernel_byte_counts, METH_VARARGS, "byte_counts(data) -> the dense features' counts"},
+    {"gated_head", kernel_gated_head, METH_VARARGS,
+     "gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,"
+     " by_domain, gate_intercepts, gate_dense, domain_intercepts, expert_weights, expert_own,"
+     " expert_intercepts, dense) -> float"},
+    {"digit_runs", kernel_digit_runs, METH_VARARGS,
+     "digit_runs(data, min_digits) -> int64 (start, end) pairs as bytes"},
+    {"long_runs", kernel_long_runs, METH_VARARGS,
+     "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
+    {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
+    {"ngram_indices", kernel_ngram_indices, METH_VARARGS,
+     "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},
+    {"tag_scores", kernel_tag_scores, METH_VARARGS,
+     "tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)"
+     " -> (starts, ends, logits, labels)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_kernels",
+                                    "The classifier's hot loops in C.", -1, methods};
+
+PyMODINIT_FUNC PyInit__kernels(void) { return PyModule_Create(&module); }

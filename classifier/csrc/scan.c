@@ -1,0 +1,147 @@
+/* One-pass scans of a prompt's bytes: the dense features' counts, digit runs, long runs. */
+#include "kernels.h"
+
+/* byte_counts(data) -> the counts `features.byte_counts` makes, in one pass: spaces,
+ * newlines, "```" fences, code bytes ({};=<>[]), digits, maths bytes (+*^/=<>), "?", upper
+ * case, digit runs, ". " pairs, commas, "$", then 1/0 for "a backslash or $$" and for
+ * "\nA. and \nB.". Occurrences are non-overlapping, as bytes.count counts them. */
+PyObject *kernel_byte_counts(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    if (!PyArg_ParseTuple(args, "y*", &data)) return NULL;
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len;
+    Py_ssize_t spaces = 0, newlines = 0, fences = 0, code = 0, digits = 0, maths = 0,
+               questions = 0, upper = 0, runs = 0, stops = 0, commas = 0, dollars = 0;
+    int latex = 0, choice_a = 0, choice_b = 0, in_digits = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char b = raw[i];
+        int is_digit = b >= '0' && b <= '9';
+        if (is_digit) {
+            digits++;
+            if (!in_digits) runs++;
+        }
+        in_digits = is_digit;
+        if (b >= 'A' && b <= 'Z') upper++;
+        switch (b) {
+            case ' ': spaces++; break;
+            case '\n':
+                newlines++;
+                if (i + 2 < n && raw[i + 2] == '.') {
+                    if (raw[i + 1] == 'A') choice_a = 1;
+                    if (raw[i + 1] == 'B') choice_b = 1;
+                }
+                break;
+            case '?': questions++; break;
+            case ',': commas++; break;
+            case '$':
+                dollars++;
+                if (i + 1 < n && raw[i + 1] == '$') latex = 1;
+                break;
+            case '\\': latex = 1; break;
+            case '.':
+                if (i + 1 < n && raw[i + 1] == ' ') stops++;
+                break;
+            case '`':
+                if (i + 2 < n && raw[i + 1] == '`' && raw[i + 2] == '`') {
+                    fences++;
+                    i += 2; /* non-overlapping, like str.count; the skipped bytes are '`' */
+                }
+                break;
+            default: break;
+        }
+        switch (b) {
+            case '{': case '}': case ';': case '[': case ']': code++; break;
+            case '=': case '<': case '>': code++; maths++; break;
+            case '+': case '*': case '/': case '^': maths++; break;
+            default: break;
+        }
+    }
+    PyBuffer_Release(&data);
+    return Py_BuildValue("nnnnnnnnnnnnii", spaces, newlines, fences, code, digits, maths,
+                         questions, upper, runs, stops, commas, dollars, latex,
+                         choice_a && choice_b);
+}
+
+/* Spans of (start, end) pairs as bytes of int64, grown as needed. */
+typedef struct {
+    int64_t *items;
+    Py_ssize_t count, cap;
+} Spans;
+
+static int spans_add(Spans *spans, int64_t start, int64_t end) {
+    if (spans->count + 2 > spans->cap) {
+        Py_ssize_t cap = spans->cap ? spans->cap * 2 : 64;
+        int64_t *items = PyMem_Realloc(spans->items, cap * sizeof(int64_t));
+        if (!items) return -1;
+        spans->items = items;
+        spans->cap = cap;
+    }
+    spans->items[spans->count++] = start;
+    spans->items[spans->count++] = end;
+    return 0;
+}
+
+static PyObject *spans_finish(Spans *spans, int failed) {
+    PyObject *out = failed ? PyErr_NoMemory()
+                           : PyBytes_FromStringAndSize((const char *)spans->items,
+                                                       spans->count * sizeof(int64_t));
+    PyMem_Free(spans->items);
+    return out;
+}
+
+static inline int is_number_byte(unsigned char b) {
+    return (b >= '0' && b <= '9') || b == ' ' || b == '(' || b == ')' || b == '.' || b == '-' ||
+           b == '/' || b == ':';
+}
+
+/* digit_runs(data, min_digits) -> (start, end) int64 pairs as bytes: every maximal run of
+ * digits and the separators ` ().-/:` that starts at a digit and holds at least `min_digits`
+ * digits (the regex `\d(?:[\d ().\-/:]*?\d){3}[\d ().\-/:]*` for min_digits 4). */
+PyObject *kernel_digit_runs(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t min_digits;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &min_digits)) return NULL;
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    Spans spans = {NULL, 0, 0};
+    int failed = 0;
+    while (i < n && !failed) {
+        if (raw[i] < '0' || raw[i] > '9') {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i, digits = 0;
+        for (; i < n && is_number_byte(raw[i]); i++) digits += raw[i] >= '0' && raw[i] <= '9';
+        if (digits >= min_digits) failed = spans_add(&spans, start, i) < 0;
+    }
+    PyBuffer_Release(&data);
+    return spans_finish(&spans, failed);
+}
+
+/* str.isspace() for one ASCII byte */
+static inline int is_space_byte(unsigned char b) {
+    return b == ' ' || (b >= '\t' && b <= '\r') || (b >= 0x1c && b <= 0x1f);
+}
+
+/* long_runs(data, minimum) -> (start, end) int64 pairs as bytes: every maximal run of
+ * non-whitespace of at least `minimum` bytes (what `str.split` yields, for ASCII text). */
+PyObject *kernel_long_runs(PyObject *self, PyObject *args) {
+    Py_buffer data;
+    Py_ssize_t minimum;
+    if (!PyArg_ParseTuple(args, "y*n", &data, &minimum)) return NULL;
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len, i = 0;
+    Spans spans = {NULL, 0, 0};
+    int failed = 0;
+    while (i < n && !failed) {
+        if (is_space_byte(raw[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i;
+        while (i < n && !is_space_byte(raw[i])) i++;
+        if (i - start >= minimum) failed = spans_add(&spans, start, i) < 0;
+    }
+    PyBuffer_Release(&data);
+    return spans_finish(&spans, failed);
+}

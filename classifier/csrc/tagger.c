@@ -1,0 +1,124 @@
+/* The PII tagger's per-word label scores. */
+#include "kernels.h"
+
+static inline uint64_t first_class(unsigned char b) {
+    if (b >= 'a' && b <= 'z') return 1;
+    if (b >= 'A' && b <= 'Z') return 2;
+    if (b >= '0' && b <= '9') return 3;
+    if (b == '_') return 0;
+    return 4;
+}
+
+static inline uint64_t gap_class(unsigned char b) {
+    switch (b) {
+        case ' ': return 0;
+        case '\n': case '\r': return 1;
+        case ',': return 2;
+        case '.': return 3;
+        case ':': case ';': return 4;
+        case '-': case '/': return 5;
+        case '\'': case '"': return 6;
+        case '$': case 0xA3: case 0xE2: return 8; /* $, the pound sign's Latin-1 byte, the euro's lead */
+        case '(': return 9;
+        case '@': case '#': return 10;
+        case 0: return 11;
+        default: return 7;
+    }
+}
+
+/* tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)
+ *   -> (starts, ends, logits, labels) as bytes: int64 word starts and ends, float64 logits
+ * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
+ * probability is at least `threshold`, else 0 (O). */
+PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
+    Py_buffer data, weights, intercepts;
+    Py_ssize_t max_bytes;
+    int n_bits;
+    double threshold;
+    if (!PyArg_ParseTuple(args, "y*niy*y*d", &data, &max_bytes, &n_bits, &weights, &intercepts,
+                          &threshold))
+        return NULL;
+    PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
+    uint64_t *hashes = NULL, *shapes = NULL;
+    Py_ssize_t buckets = (Py_ssize_t)1 << n_bits;
+    if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(double) ||
+        intercepts.len != N_LABELS * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "weights must be float64 (2**n_bits, 6), intercepts (6,)");
+        goto done;
+    }
+    const unsigned char *raw = (const unsigned char *)data.buf;
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1;
+    starts_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    ends_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    hashes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    shapes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    if (!starts_b || !ends_b || !hashes || !shapes) {
+        if (!PyErr_Occurred()) PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *starts = (int64_t *)PyBytes_AS_STRING(starts_b);
+    int64_t *ends = (int64_t *)PyBytes_AS_STRING(ends_b);
+    /* words and shapes go to [2, count + 2); two pads each side */
+    Py_ssize_t count = scan_words(raw, n, starts, ends, hashes + 2);
+    for (Py_ssize_t i = 0; i < count; i++) {
+        int64_t s = starts[i], e = ends[i];
+        unsigned char before = s > 0 ? raw[s - 1] : 0;
+        uint64_t digits = (raw[s] >= '0' && raw[s] <= '9') || (raw[e - 1] >= '0' && raw[e - 1] <= '9');
+        uint64_t length = (uint64_t)(e - s) < 9 ? (uint64_t)(e - s) : 9;
+        uint64_t shape = first_class(raw[s]) * 10 + length;
+        shapes[i + 2] = (shape * 2 + digits) * 12 + gap_class(before);
+    }
+    hashes[0] = shapes[0] = PAD0;
+    hashes[1] = shapes[1] = PAD1;
+    hashes[count + 2] = shapes[count + 2] = PAD0;
+    hashes[count + 3] = shapes[count + 3] = PAD1;
+    logits_b = PyBytes_FromStringAndSize(NULL, count * N_LABELS * sizeof(double));
+    labels_b = PyBytes_FromStringAndSize(NULL, count);
+    if (!logits_b || !labels_b) goto done;
+    double *logits = (double *)PyBytes_AS_STRING(logits_b);
+    unsigned char *labels = (unsigned char *)PyBytes_AS_STRING(labels_b);
+    const double *w = (const double *)weights.buf, *b = (const double *)intercepts.buf;
+    uint64_t mask = (uint64_t)buckets - 1;
+    /* exp(O - best) > 1/threshold - 1 already puts the sum over the bound, so a word whose O
+     * score leads the best label by more than this margin is O without computing any exp */
+    double o_margin = log(1.0 / threshold - 1.0) + 1e-9;
+    for (Py_ssize_t i = 0; i < count; i++) {
+        const uint64_t *h = hashes + i + 2, *s = shapes + i + 2;
+        uint64_t keys[N_FEATURES] = {
+            h[0], h[-1] * K1, h[1] * K2, h[-2] * K1 * K1, h[2] * K2 * K2,
+            s[0], (s[-1] * 1000 + s[0]) * 1000 + s[1], h[-1] * K2 + s[0], h[1] * K1 + s[0],
+        };
+        double *row = logits + i * N_LABELS;
+        for (int f = 0; f < N_FEATURES; f++) {
+            const double *wr = w + (mix(keys[f] + (uint64_t)f * SALT) & mask) * N_LABELS;
+            for (int l = 0; l < N_LABELS; l++) row[l] = f ? row[l] + wr[l] : wr[l];
+        }
+        for (int l = 0; l < N_LABELS; l++) row[l] += b[l];
+        /* the best non-O label is tagged when exp-sum relative to it is <= 1 / threshold, i.e.
+         * its softmax probability >= threshold (as PiiTagger.tag computes it in numpy) */
+        int best = 1;
+        for (int l = 2; l < N_LABELS; l++)
+            if (row[l] > row[best]) best = l;
+        if (row[0] - row[best] > o_margin) { /* O alone outweighs the threshold: most words */
+            labels[i] = 0;
+            continue;
+        }
+        double total = 0.0;
+        for (int l = 0; l < N_LABELS; l++) total += exp(row[l] - row[best]);
+        labels[i] = total <= 1.0 / threshold ? (unsigned char)best : 0;
+    }
+    if (_PyBytes_Resize(&starts_b, count * 8) == 0 && _PyBytes_Resize(&ends_b, count * 8) == 0)
+        result = PyTuple_Pack(4, starts_b, ends_b, logits_b, labels_b);
+done:
+    Py_XDECREF(labels_b);
+    Py_XDECREF(starts_b);
+    Py_XDECREF(ends_b);
+    Py_XDECREF(logits_b);
+    PyMem_Free(hashes);
+    PyMem_Free(shapes);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&weights);
+    PyBuffer_Release(&intercepts);
+    return result;
+}
