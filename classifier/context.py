@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifier import windows
+
 Span = tuple[str, int, int]
 
 # Common given names (US census and international frequency lists); a name followed by a
@@ -161,6 +163,11 @@ def build_cues() -> Cues:
 def names_and_streets(text: str, cues: Cues) -> list[Span]:
     """PERSON: a known first name or title, then a capitalised surname. ADDRESS: a house
     number, one to three capitalised words, and a street type."""
+    # Most texts hold neither a known given name nor a street type: one C-level set test on
+    # the capitalised words settles that before any per-word Python work.
+    capitalised = cues.capitalised.findall(text)
+    if cues.first_names.isdisjoint(capitalised) and _STREET_TYPES.isdisjoint(capitalised):
+        return []
     words = [m.span() for m in cues.capitalised.finditer(text)
              if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip
     found: list[Span] = []
@@ -214,6 +221,9 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
                 found.append(("ID_NUMBER", *m.span(1)))
         found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]
         found += [("DATE_OF_BIRTH", *m.span(1)) for m in cues.birth_date.finditer(text, start, end)]
-    if "name" in lowered:
-        found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text)]
+    # "my name is", "name:" and "i am called" hold "name" or "called": run the pattern only
+    # around those words (in code, "name" is everywhere)
+    intros = windows.keyword_anchors(lowered, ("name", "called"))
+    for start, end in windows.around(text, intros, 12, 64):
+        found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text, start, end)]
     return found

@@ -117,7 +117,7 @@ def _count_of(data: bytes, members: bytes) -> int:
 
 _DIGITS, _UPPER = b"0123456789", bytes(range(ord("A"), ord("Z") + 1))
 _CODE, _MATH = b"{};=<>[]", b"+*/^=<>"
-_MATH_UNICODE = dict.fromkeys(map(ord, "√∑∫π≤≥≠±∞∀∃∈∂"))
+_MATH_UNICODE = "√∑∫π≤≥≠±∞∀∃∈∂"
 # Digits to "1", every other byte to " ": the digit runs are then the words of a bytes.split()
 # (2 µs on 2,000 bytes; counting b" 1" in the mostly-blank bytes took 5 µs).
 _DIGIT_RUNS = bytes(ord("1") if b in _DIGITS else ord(" ") for b in range(256))
@@ -144,7 +144,7 @@ def dense_features(text: str, n_turns: int) -> list[float]:
     (spaces, newlines, fences, code, digits, maths, questions, upper, numbers, stops, commas,
      dollars, latex, choices) = byte_counts(data)  # fmt: skip
     if not text.isascii():
-        maths += len(text) - len(text.translate(_MATH_UNICODE))
+        maths += sum(text.count(ch) for ch in _MATH_UNICODE)  # 10x faster than str.translate
     return [
         math.log1p(len(text)) / 8.0,
         math.log1p(spaces + newlines) / 7.0,

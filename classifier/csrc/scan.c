@@ -89,59 +89,64 @@ static PyObject *spans_finish(Spans *spans, int failed) {
     return out;
 }
 
-static inline int is_number_byte(unsigned char b) {
-    return (b >= '0' && b <= '9') || b == ' ' || b == '(' || b == ')' || b == '.' || b == '-' ||
-           b == '/' || b == ':';
+/* `\d` of a str pattern: a Unicode decimal digit (what `re` tests) */
+static inline int is_digit_char(Py_UCS4 c) {
+    return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c));
 }
 
-/* digit_runs(data, min_digits) -> (start, end) int64 pairs as bytes: every maximal run of
- * digits and the separators ` ().-/:` that starts at a digit and holds at least `min_digits`
- * digits (the regex `\d(?:[\d ().\-/:]*?\d){3}[\d ().\-/:]*` for min_digits 4). */
+static inline int is_number_char(Py_UCS4 c) {
+    return is_digit_char(c) || c == ' ' || c == '(' || c == ')' || c == '.' || c == '-' ||
+           c == '/' || c == ':';
+}
+
+/* digit_runs(text, min_digits) -> (start, end) int64 pairs as bytes, in characters: every
+ * maximal run of digits and the separators ` ().-/:` that starts at a digit and holds at
+ * least `min_digits` digits (the regex `\d(?:[\d ().\-/:]*?\d){3}[\d ().\-/:]*` for 4). */
 PyObject *kernel_digit_runs(PyObject *self, PyObject *args) {
-    Py_buffer data;
+    PyObject *text;
     Py_ssize_t min_digits;
-    if (!PyArg_ParseTuple(args, "y*n", &data, &min_digits)) return NULL;
-    const unsigned char *raw = (const unsigned char *)data.buf;
-    Py_ssize_t n = data.len, i = 0;
+    if (!PyArg_ParseTuple(args, "Un", &text, &min_digits)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *chars = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
     Spans spans = {NULL, 0, 0};
     int failed = 0;
     while (i < n && !failed) {
-        if (raw[i] < '0' || raw[i] > '9') {
+        if (!is_digit_char(PyUnicode_READ(kind, chars, i))) {
             i++;
             continue;
         }
         Py_ssize_t start = i, digits = 0;
-        for (; i < n && is_number_byte(raw[i]); i++) digits += raw[i] >= '0' && raw[i] <= '9';
+        for (; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, chars, i);
+            if (!is_number_char(c)) break;
+            digits += is_digit_char(c);
+        }
         if (digits >= min_digits) failed = spans_add(&spans, start, i) < 0;
     }
-    PyBuffer_Release(&data);
     return spans_finish(&spans, failed);
 }
 
-/* str.isspace() for one ASCII byte */
-static inline int is_space_byte(unsigned char b) {
-    return b == ' ' || (b >= '\t' && b <= '\r') || (b >= 0x1c && b <= 0x1f);
-}
-
-/* long_runs(data, minimum) -> (start, end) int64 pairs as bytes: every maximal run of
- * non-whitespace of at least `minimum` bytes (what `str.split` yields, for ASCII text). */
+/* long_runs(text, minimum) -> (start, end) int64 pairs as bytes, in characters: every
+ * maximal run of non-whitespace (str.isspace) of at least `minimum` characters, as
+ * `str.split` would cut them. */
 PyObject *kernel_long_runs(PyObject *self, PyObject *args) {
-    Py_buffer data;
+    PyObject *text;
     Py_ssize_t minimum;
-    if (!PyArg_ParseTuple(args, "y*n", &data, &minimum)) return NULL;
-    const unsigned char *raw = (const unsigned char *)data.buf;
-    Py_ssize_t n = data.len, i = 0;
+    if (!PyArg_ParseTuple(args, "Un", &text, &minimum)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *chars = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0;
     Spans spans = {NULL, 0, 0};
     int failed = 0;
     while (i < n && !failed) {
-        if (is_space_byte(raw[i])) {
+        if (Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, i))) {
             i++;
             continue;
         }
         Py_ssize_t start = i;
-        while (i < n && !is_space_byte(raw[i])) i++;
+        while (i < n && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, chars, i))) i++;
         if (i - start >= minimum) failed = spans_add(&spans, start, i) < 0;
     }
-    PyBuffer_Release(&data);
     return spans_finish(&spans, failed);
 }
