@@ -163,8 +163,9 @@ def _rule(
     operators: str = "",
     min_length: int = 16,
     head: str = "",
+    reach: int = 300,
 ) -> SecretRule:
-    reach = 8200 if "PRIVATE" in needles else 300
+    reach = 8200 if "PRIVATE" in needles else reach
     return SecretRule(name, tuple(needles.split()), re.compile(head + regex), check, group,
                       tuple(keywords.split()), reach, operators, min_length,
                       re.compile(head) if head else None)  # fmt: skip
@@ -239,7 +240,7 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("password_phrase", "",
               r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
               r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
-              keywords="passw passc pwd"),
+              keywords="passw passc pwd", reach=100),  # keyword, ~15 between, 64 of value
         _rule("credential_pair", "@",
               r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
               r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@"),

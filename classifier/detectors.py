@@ -181,8 +181,11 @@ def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[
             found.append(("EMAIL", *m.span()))
         at = text.find("@", m.end() if m else at + 1)
     if "::" in text or text.count(":") >= 7:
-        found += [("IP_ADDRESS", *m.span()) for m in d.ipv6.finditer(text)
-                  if validators.is_public_ip(m.group())]  # fmt: skip
+        # an address (at most 39 characters) lies within 40 characters of each of its colons
+        colons = windows.keyword_anchors(text, (":",))
+        for start, end in windows.around(text, colons, 40, 40):
+            found += [("IP_ADDRESS", *m.span()) for m in d.ipv6.finditer(text, start, end)
+                      if validators.is_public_ip(m.group())]  # fmt: skip
     return found
 
 
