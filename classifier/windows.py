@@ -16,12 +16,14 @@ _SNAP_LIMIT = 64  # give up widening to whitespace after this many characters
 
 
 def _widen(text: str, start: int, end: int) -> Window:
-    floor = max(0, start - _SNAP_LIMIT)
-    while start > floor and not text[start - 1].isspace():
-        start -= 1
-    ceiling = min(len(text), end + _SNAP_LIMIT)
-    while end < ceiling and not text[end].isspace():
-        end += 1
+    # `str.split` finds the run of non-space next to each edge in C (a per-character Python
+    # loop cost ~2.5 µs a window)
+    before = text[max(0, start - _SNAP_LIMIT) : start]
+    if before and not before[-1].isspace():
+        start -= len(before.split()[-1])
+    after = text[end : end + _SNAP_LIMIT]
+    if after and not after[0].isspace():
+        end += len(after.split(None, 1)[0])
     return start, end
 
 
