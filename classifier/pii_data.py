@@ -3,7 +3,9 @@
 Generated offline with presidio-evaluator's `PresidioSentenceFaker` (imported lazily: training
 and evaluation only, never serving). Two disjoint template sets keep the test honest: the
 training split uses the even-numbered Presidio templates plus `TRAIN_TEMPLATES`, the test split
-the odd-numbered Presidio templates plus `TEST_TEMPLATES`, each with its own seed. Our own
+the odd-numbered Presidio templates plus `TEST_TEMPLATES`, each with its own seed. Choices are
+made on a third split held out by template: `fit` trains on all training templates but every
+`VAL_EVERY`-th, `val` generates sentences of those (seed `VAL_SEED`), and `train` is both. Our own
 templates add what Presidio's lack: dates of birth, health and money facts about a person, and
 prompts with no personal data that look like ordinary requests to a chat model. Nothing is
 written to disk: a few thousand sentences take seconds to generate.
@@ -24,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+SPLITS = ("train", "fit", "val", "test")
+VAL_EVERY = 5  # every 5th training template (Presidio's and ours) is a validation template
+VAL_SEED = 2024  # validation sentences: a seed of their own, never the test seed
 SENSITIVE_TYPES = frozenset(
     {"ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL", "EMAIL", "PHONE_NUMBER",
      "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "ID_NUMBER"}
@@ -143,6 +148,97 @@ TRAIN_TEMPLATES = (
     "The city budget allocates {{public_amount}} to public transport in {{city}}.",
     "What causes {{topic_condition}} and how is it usually diagnosed?",
     "Write a short story where a detective named {{first_name}} solves a puzzle.",
+    # Round 2. A person's own money, in the many ways people state it.
+    "I only have {{personal_amount}} in savings and the car needs {{personal_amount}} of repairs.",
+    "How should I invest the {{personal_amount}} I got from selling my house?",
+    "My wife spends {{personal_amount}} a month on groceries; is that normal for four people?",
+    "We owe the IRS {{personal_amount}} in back taxes. What are our options?",
+    "I got a raise to {{personal_amount}}, up from {{personal_amount}}.",
+    "My 401(k) is worth {{personal_amount}} and I'm 45; am I on track?",
+    "{{first_name}} pays {{personal_amount}} in child support every month.",
+    "I withdrew {{personal_amount}} from my checking account and the bank froze it.",
+    "Our household income is {{personal_amount}} and daycare costs {{personal_amount}}.",
+    "He lent his sister {{personal_amount}} and she never paid it back.",
+    "Employee {{name}} - base pay {{personal_amount}}, annual bonus {{personal_amount}}",
+    "I have {{personal_amount}} left on my student loans at 6% interest.",
+    "my hourly rate is {{personal_amount}} and i work 30 hours a week, how much tax do i pay",
+    "The hospital billed me {{personal_amount}} and insurance covered {{personal_amount}}.",
+    "Tenant {{name}} is {{personal_amount}} behind on rent.",
+    "Net worth: {{personal_amount}} in stocks, {{personal_amount}} in cash, no debt.",
+    "I lost {{personal_amount}} on crypto last year; can I deduct it?",
+    "Help me tell my landlord I can pay {{personal_amount}} now and the rest next month.",
+    "Our savings dropped to {{personal_amount}} after my husband was laid off.",
+    "Loan request from {{name}}: {{personal_amount}}, monthly income {{personal_amount}}.",
+    "Dad left me {{personal_amount}} in his will and my brother got {{personal_amount}}.",
+    "I was charged a {{personal_amount}} overdraft fee; how do I dispute it?",
+    # A person's own health, in the many ways people state it.
+    "I've had {{health_condition}} for ten years and {{medication}} stopped working.",
+    "My mom has {{health_condition}}; how can I support her?",
+    "Is it okay to drink coffee while I'm on {{medication}}?",
+    "Discharge summary: {{name}}, admitted with {{health_condition}}, sent home on {{medication}}.",
+    "My therapist thinks I might have {{health_condition}}.",
+    "{{first_name}} has been off work with {{health_condition}} since March.",
+    "We found out our baby has {{health_condition}}. What will the treatment be like?",
+    "I was prescribed {{medication}} and it makes me dizzy.",
+    "Do I have to tell my insurer that I have {{health_condition}}?",
+    "Her blood test came back positive for {{health_condition}}.",
+    "Write a sick note: {{name}} cannot attend school this week due to {{health_condition}}.",
+    "my dad takes {{medication}} and {{medication}}, can he fly long haul?",
+    "Diagnosis: {{health_condition}}. Current medication: {{medication}}. Allergies: none.",
+    "I think my {{health_condition}} is getting worse; the {{medication}} dose feels too low.",
+    "Since my husband started {{medication}} for his {{health_condition}}, he sleeps all day.",
+    "How do I explain my {{health_condition}} to my new boss?",
+    "Referral for {{prefix}} {{last_name}}, who suffers from {{health_condition}}.",
+    "I'm 34 and was just diagnosed with {{health_condition}}. Can I still have children?",
+    "{{first_name}} went into hospital with {{health_condition}} on {{date_time}}.",
+    # Names alone, in more places: not sensitive.
+    "Tell {{first_name}} I said congratulations on the new job.",
+    "Who should I invite: {{first_name}}, {{first_name}} or {{first_name}}?",
+    "Write a LinkedIn recommendation for {{name}}, who worked with me at {{organization}}.",
+    "{{name}} and I are planning a surprise party for {{first_name}}.",
+    "Hey {{first_name}}, quick question about the budget spreadsheet.",
+    "Signed, {{name}}, {{job}}",
+    "Please book a table for two under the name {{last_name}}.",
+    "According to {{name}}, the deadline moved to next week.",
+    "Regards,\n{{first_name}}",
+    "Can {{first_name}} {{last_name}} borrow the projector on Thursday?",
+    "A bakery sells cupcakes for $3 each. If {{first_name}} buys 7, how much does she pay?",
+    # Names with a fact: sensitive.
+    "Contact: {{name}}, {{street_address}}, {{city}} {{zipcode}}",
+    "{{name}}'s take-home pay is {{personal_amount}} after deductions.",
+    "{{name}} ({{date_of_birth}}) has {{health_condition}} and is allergic to penicillin.",
+    # Money and health as topics, not facts about anyone: not sensitive.
+    "What is the average salary of a {{job}} in {{country}}?",
+    "Explain how mortgages work and what an amortization schedule is.",
+    "The new stadium cost {{public_amount}} and opened in {{year}}.",
+    "What are the treatment options for {{topic_condition}} in children?",
+    "How is {{topic_condition}} different from a common cold?",
+    "Government spending on healthcare reached {{public_amount}} last year.",
+    "Is a Roth IRA better than a traditional IRA for young workers?",
+    "{{organization}} will pay a dividend of {{public_amount}} per share.",
+    "Compute the monthly payment on a 30-year loan of $300,000 at 6.5% interest.",
+    "What medications are commonly used to treat {{topic_condition}}?",
+    "List five foods that help lower blood pressure.",
+    "The charity raised {{public_amount}} for {{topic_condition}} research in {{year}}.",
+    "Summarize this article about rising rents and house prices in {{city}}.",
+    "How many people in {{country}} live with {{topic_condition}}?",
+    "The average rent in {{city}} rose to {{public_amount}} a month in {{year}}.",
+    "Tickets for the festival cost {{public_amount}}; is that cheaper than last year?",
+    "{{organization}} was fined {{public_amount}} by the regulator.",
+    "The museum received a grant of {{public_amount}} to restore its roof.",
+    "A used {{organization}} laptop sells for about {{public_amount}} online.",
+    "Market cap of {{organization}}: {{public_amount}}. Revenue: {{public_amount}}.",
+    "The state budget for schools in {{state}} is {{public_amount}} this year.",
+    "Write an ad for a sofa on sale for {{public_amount}}.",
+    "Why do hospitals in {{country}} charge {{public_amount}} for an MRI scan?",
+    "The median household in {{country}} spends {{public_amount}} a year on energy.",
+    "Is {{topic_condition}} hereditary?",
+    "Write a quiz with five questions about {{topic_condition}} for nursing students.",
+    "Which vitamins help prevent {{topic_condition}}?",
+    "Describe the history of research into {{topic_condition}}.",
+    "A new study links air pollution to {{topic_condition}} in older adults.",
+    "How do doctors test for {{topic_condition}}?",
+    "Create a poster for {{topic_condition}} awareness week at {{organization}}.",
 )
 TEST_TEMPLATES = (
     "Hello, this is {{name}}. I need to reschedule my appointment for {{health_condition}}.",
@@ -236,17 +332,36 @@ def _presidio_templates() -> list[str]:
     return [line.strip() for line in lines if line.strip() and "hospital" not in line]
 
 
+def split_templates(split: str) -> tuple[list[str], list[str]]:
+    """(Presidio templates, our templates) of a split. `train` is every training template;
+    `fit` and `val` divide them by template, every `VAL_EVERY`-th of each list held out for
+    validation, so choices made on `val` never see a test template or a validation template
+    in training; `test` is the odd Presidio templates plus `TEST_TEMPLATES`."""
+    presidio = _presidio_templates()
+    if split == "test":
+        return presidio[1::2], list(TEST_TEMPLATES)
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
+    train, ours = presidio[0::2], list(TRAIN_TEMPLATES)
+    if split == "train":
+        return train, ours
+    held = split == "val"
+
+    def pick(templates: list[str]) -> list[str]:
+        return [t for i, t in enumerate(templates) if (i % VAL_EVERY == VAL_EVERY - 1) == held]
+
+    return pick(train), pick(ours)
+
+
 def generate(split: str, n: int, seed: int) -> list[Sample]:
-    """`n` samples of the `train` or `test` split (disjoint templates), reproducible by seed."""
+    """`n` samples of a split (`SPLITS`; disjoint templates), reproducible by seed."""
     from presidio_evaluator.data_generator import PresidioSentenceFaker
     from presidio_evaluator.data_generator.presidio_sentence_faker import (
         presidio_additional_entity_providers as providers,
     )
 
-    parity = 0 if split == "train" else 1
-    ours = TRAIN_TEMPLATES if split == "train" else TEST_TEMPLATES
-    templates = [t for i, t in enumerate(_presidio_templates()) if i % 2 == parity]
-    templates += list(ours) * max(1, len(templates) // len(ours))  # about half ours
+    templates, ours = split_templates(split)
+    templates += ours * max(1, len(templates) // len(ours))  # about half ours
     keep = [p for p in providers if getattr(p, "__name__", "") != "HospitalProvider"]
     # The faker draws its person records' middle initials from the global `random` before it
     # seeds itself: seed first, or the same seed gives different texts in different processes.

@@ -10,7 +10,8 @@ default 0.5 threshold; so does a public IP address (0.50: personal data under th
 C-582/14 Breyer; the detectors report public addresses only, so 10.0.0.1 in a config is not).
 A name alone (0.30) does not reach it; a name with a health fact (0.65) does. The weights are
 set by hand from what the types imply (they are not fitted) and are documented here so the
-threshold can be reasoned about.
+threshold can be reasoned about. A grid on the PII validation split (`pii_data` "val"; MEDICAL,
+FINANCIAL, ADDRESS 0.3-0.6, PERSON 0.2-0.4) found no setting with a better document F1.
 """
 
 from __future__ import annotations

@@ -181,3 +181,29 @@ def test_c_tagger_equals_the_numpy_reference(words: list[str]) -> None:
 @functools.cache
 def _shipped_tagger() -> PiiTagger:
     return Classifier.load().tagger
+
+
+def test_validation_templates_are_held_out_of_fitting_and_of_the_test_split() -> None:
+    pytest.importorskip("presidio_evaluator")
+    from classifier.pii_data import split_templates
+
+    (fit_p, fit_ours), (val_p, val_ours) = split_templates("fit"), split_templates("val")
+    (train_p, train_ours), (test_p, test_ours) = split_templates("train"), split_templates("test")
+    assert val_p and val_ours
+    assert not set(fit_p + fit_ours) & set(val_p + val_ours)
+    assert sorted(fit_p + val_p) == sorted(train_p)
+    assert sorted(fit_ours + val_ours) == sorted(train_ours)
+    assert not set(train_p + train_ours) & set(test_p + test_ours)
+
+
+def test_unknown_split_is_refused() -> None:
+    pytest.importorskip("presidio_evaluator")
+    from classifier.pii_data import generate
+
+    with pytest.raises(ValueError, match="unknown split"):
+        generate("dev", 1, 0)
+
+
+def test_fit_exports_the_chosen_threshold() -> None:
+    matrix, labels = build(Featurizer(18), _SAMPLES, 10)
+    assert fit(matrix, labels, 10.0, 10, threshold=0.6).threshold == 0.6
