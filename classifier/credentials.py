@@ -218,12 +218,13 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("pypi", "pypi-", _B + r"pypi-AgE[A-Za-z0-9_-]{100,}"),
         _rule("sendgrid", "SG.", _B + r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}" + _E),
         _rule("twilio", "SK AC", _B + r"(?:SK|AC)[0-9a-z]{32}" + _E),
-        _rule("mailchimp", "-us", r"\b[0-9a-f]{32}-us\d{1,2}\b"),
-        _rule("telegram", ":AA", r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{32,33}" + _E),
+        _rule("mailchimp", "-us", r"\b[0-9a-f]{32}-us\d{1,2}\b", min_length=35),
+        _rule("telegram", ":AA", r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{32,33}" + _E,
+              min_length=43),
         # Discord bot token: base64 user id, timestamp, HMAC. No left boundary: ids may encode
         # to a 24-26 character segment that starts inside the run (detect-secrets issue 627).
         _rule("discord", ".", r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}"
-              r"\.[A-Za-z0-9_-]{27,}"),
+              r"\.[A-Za-z0-9_-]{27,}", min_length=59),  # "." is in many runs: skip the short
         _rule("discord_webhook", "discord", r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com"
               r"/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}"),
         _rule("azure_storage", "AccountKey=", r"AccountKey=([A-Za-z0-9+/]{80,}={0,2})", group=1),
@@ -243,7 +244,8 @@ def build_rules() -> tuple[SecretRule, ...]:
               keywords="passw passc pwd", reach=100),  # keyword, ~15 between, 64 of value
         _rule("credential_pair", "@",
               r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
-              r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@"),
+              r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@",
+              reach=160),  # domain, separator and a value of at most 64
     )  # fmt: skip
 
 
@@ -322,6 +324,8 @@ def find_secrets(
         elif not any(needle in joined for needle in rule.needles):
             continue
         for start, end in pool:
+            if end - start < rule.min_length:
+                continue
             piece = text[start:end]
             if any(needle in piece for needle in rule.needles):
                 yield from _matches(text, rule, start, end)
