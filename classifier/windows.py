@@ -9,7 +9,7 @@ the whole text, and overlapping windows are merged so no span is reported twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 Window = tuple[int, int]
 _SNAP_LIMIT = 64  # give up widening to whitespace after this many characters
@@ -27,9 +27,19 @@ def _widen(text: str, start: int, end: int) -> Window:
     return start, end
 
 
-def around(text: str, anchors: Iterable[Window], before: int, after: int) -> list[Window]:
-    """Merged windows from `before` characters ahead of each anchor to `after` past its end."""
-    spans = sorted(_widen(text, max(0, s - before), min(len(text), e + after)) for s, e in anchors)
+def around(text: str, anchors: Sequence[Window], before: int, after: int) -> list[Window]:
+    """Merged windows from `before` characters ahead of each anchor to `after` past its end.
+
+    The raw windows are merged first and only the merged ones widened (then merged again where
+    widening made them touch): widening is monotone, so this equals widening every window, and
+    a text with many anchors in one place costs two `_widen` calls, not one per anchor."""
+    if not anchors:
+        return []
+    raw = sorted((max(0, s - before), min(len(text), e + after)) for s, e in anchors)
+    return _merged([_widen(text, start, end) for start, end in _merged(raw)])
+
+
+def _merged(spans: list[Window]) -> list[Window]:
     merged: list[Window] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
