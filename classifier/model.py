@@ -9,21 +9,27 @@ tests hold the lean paths to scikit-learn's probabilities. A
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from classifier import features, messages, sensitivity
 from classifier.artifact import read_artifact
-from classifier.detectors import Detectors, build_detectors
+from classifier.detectors import Detectors, Span, build_detectors
 from classifier.difficulty import GatedHead, LinearHead
 from classifier.pii_model import PiiTagger
 from classifier.scores import Entity, Scores
 
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "default.skops"
 DEFAULT_PII_ARTIFACT = DEFAULT_ARTIFACT.with_name("pii.skops")
+# Earlier messages (the system prompt, the conversation so far) come back on every turn; their
+# entities depend on their text alone, so the most recent ones are kept (in memory only, never
+# written anywhere). The last message is always scanned.
+HISTORY_ENTRIES = 256
+HISTORY_MAX_CHARS = 65_536
 
 
 def _sigmoid(z: float) -> float:
@@ -59,6 +65,12 @@ class Classifier:
     featurizer: features.Featurizer
     detectors: Detectors
     tagger: PiiTagger
+    # `_spans` with a bounded memo, for every message but the last (`HISTORY_ENTRIES`)
+    _history: Callable[[str], tuple[Span, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        memo = functools.lru_cache(maxsize=HISTORY_ENTRIES)(self._spans)
+        object.__setattr__(self, "_history", memo)
 
     @classmethod
     def load(cls, path: Path | None = None, pii_path: Path | None = None) -> Classifier:
@@ -71,8 +83,21 @@ class Classifier:
         tagger = PiiTagger.from_content(read_artifact(pii_path or DEFAULT_PII_ARTIFACT))
         return cls(head, features.Featurizer(head.n_bits), build_detectors(), tagger)
 
+    def _spans(self, text: str) -> tuple[Span, ...]:
+        return sensitivity.spans_of(text, self.detectors, self.tagger, self.featurizer)
+
     def _entities(self, texts: Sequence[tuple[int, str]]) -> tuple[Entity, ...]:
-        return sensitivity.entities_of(texts, self.detectors, self.tagger, self.featurizer)
+        """Entities of each (message index, text); all but the last text go through the memo."""
+        final = len(texts) - 1
+        return tuple(
+            Entity(kind, start, end, index)
+            for n, (index, text) in enumerate(texts)
+            for kind, start, end in (
+                self._history(text)
+                if n < final and len(text) <= HISTORY_MAX_CHARS
+                else self._spans(text)
+            )
+        )
 
     def difficulty(self, text: str, n_turns: int = 1) -> float:
         """P(the small tier falls short of the frontier) for a prompt `text`."""

@@ -37,19 +37,27 @@ SOFT_WEIGHTS = {
 MAX_SOFT = 0.99
 
 
+def spans_of(
+    text: str, compiled: detectors.Detectors, tagger: PiiTagger, featurizer: Featurizer
+) -> tuple[detectors.Span, ...]:
+    """One text's entities as (type, start, end): the validated detectors' spans and the PII
+    student's, overlaps resolved by type priority. Depends on the text alone."""
+    spans = detectors.detect(text, compiled) + tagger.tag(featurizer, text)
+    return tuple(detectors.resolve_overlaps(spans))
+
+
 def entities_of(
     texts: Iterable[tuple[int, str]],
     compiled: detectors.Detectors,
     tagger: PiiTagger,
     featurizer: Featurizer,
 ) -> tuple[Entity, ...]:
-    """Entities in each (message index, text) pair, tagged with their message index: the
-    validated detectors' spans and the PII student's, overlaps resolved by type priority."""
-    found: list[Entity] = []
-    for index, text in texts:
-        spans = detectors.detect(text, compiled) + tagger.tag(featurizer, text)
-        found += [Entity(kind, s, e, index) for kind, s, e in detectors.resolve_overlaps(spans)]
-    return tuple(found)
+    """Entities in each (message index, text) pair, tagged with their message index."""
+    return tuple(
+        Entity(kind, start, end, index)
+        for index, text in texts
+        for kind, start, end in spans_of(text, compiled, tagger, featurizer)
+    )
 
 
 def sensitivity_of(entities: Iterable[Entity]) -> float:

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from classifier import DEFAULT_ARTIFACT, Classifier, Scores, datasets
+from classifier import DEFAULT_ARTIFACT, Classifier, Scores, datasets, sensitivity
 from classifier.features import Featurizer
 from classifier.model import lean_probability
 from classifier.train import batch_probability, build_matrix, export_head, fit_gated, fit_head
@@ -133,3 +133,22 @@ def test_score_text_tags_entities_with_minus_one(clf: Classifier) -> None:
         ("CREDIT_CARD", 5, 24, -1)
     ]
     assert scores.hard_entity and scores.sensitivity == 1.0
+
+
+def test_earlier_messages_are_scanned_once_and_the_last_every_time() -> None:
+    clf = Classifier.load()  # its own instance: a fresh memo
+    system = "You are Dr. Helena Shaw's assistant; her card is 4111 1111 1111 1111."
+    first = [{"role": "system", "content": system}, {"role": "user", "content": "Hi, I'm Ann."}]
+    second = [*first, {"role": "assistant", "content": "Hello Ann."},
+              {"role": "user", "content": "Email me at ann@example.com"}]  # fmt: skip
+    scores = [clf.score(first), clf.score(second), clf.score(second)]
+    assert clf._history.cache_info().hits >= 2  # the system prompt, scanned on the first call
+    cached = clf._history.cache_info().currsize
+    assert cached == 3  # system, "Hi, I'm Ann." and "Hello Ann.": never the last message
+    fresh = Classifier.load()
+    for request, got in zip((first, second, second), scores, strict=True):
+        texts = [(i, m["content"]) for i, m in enumerate(request)]
+        assert got.entities == sensitivity.entities_of(
+            texts, fresh.detectors, fresh.tagger, fresh.featurizer
+        )
+    assert any(e.type == "CREDIT_CARD" and e.message == 0 for e in scores[2].entities)
