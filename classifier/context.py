@@ -219,8 +219,13 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
         for m in cues.id_number.finditer(text, start, end):
             if sum(ch.isdigit() for ch in m.group(1)) >= 4:
                 found.append(("ID_NUMBER", *m.span(1)))
-        found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]
-        found += [("DATE_OF_BIRTH", *m.span(1)) for m in cues.birth_date.finditer(text, start, end)]
+        # substring gates (~0.1 µs) before patterns that cannot match without them (~1 µs)
+        if "," in text[start:end]:  # "City, ST 12345"
+            found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]
+        window = lowered[start:end]
+        if any(cue in window for cue in ("birth", "born", "dob", "d.o", "o.b")):  # the labels
+            found += [("DATE_OF_BIRTH", *m.span(1))
+                      for m in cues.birth_date.finditer(text, start, end)]  # fmt: skip
     # "my name is", "name:" and "i am called" hold "name" or "called": run the pattern only
     # around those words (in code, "name" is everywhere)
     intros = windows.keyword_anchors(lowered, ("name", "called"))
