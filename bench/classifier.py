@@ -142,6 +142,7 @@ def shared_measurements(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "score_500_tokens": classifier_latency.time_score(None, args.rounds, 500),
         "load": classifier_latency.time_load(None, runs=1 if args.rounds < 100 else 5),
+        "conversation": classifier_latency.time_conversation(None, max(1, args.rounds // 10)),
     }
 
 

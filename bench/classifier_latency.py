@@ -8,6 +8,8 @@
   A second request mixes in an e-mail, a card number and a key so the detectors' slow paths run.
 - load: `Classifier.load()` in a fresh interpreter (imports included), best of 5 runs.
 - size: the artifact's bytes on disk.
+- conversation: the next request of a 10-message chat, `score()` (history from its memo)
+  against scanning every message, in the same run.
 """
 
 from __future__ import annotations
@@ -70,6 +72,51 @@ def time_score(artifact: Path | None, rounds: int, tokens: int = 500) -> dict[st
     return report
 
 
+def _percentiles(call: Any, rounds: int) -> dict[str, float]:
+    for _ in range(min(300, rounds)):
+        call()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter_ns()
+        call()
+        samples.append((time.perf_counter_ns() - start) / 1000)
+    samples.sort()
+    return {
+        "p50_us": round(statistics.median(samples), 1),
+        "p99_us": round(samples[int(0.99 * len(samples))], 1),
+    }
+
+
+def time_conversation(artifact: Path | None, rounds: int, turns: int = 8) -> dict[str, Any]:
+    """A chat's next request: a system message plus `turns` earlier 500-token messages (each a
+    different text) and a new user message. `score()` takes the history's entities from its
+    memo; the baseline in the same run scans every message, as score() did before the memo."""
+    from classifier import Classifier, sensitivity
+
+    clf = Classifier.load(artifact)
+    history = [{"role": "system", "content": "You are a helpful assistant."}]
+    for turn in range(turns):
+        text = f"Turn {turn}: " + _request(500, sensitive=turn % 3 == 0)[1]["content"]
+        history.append({"role": "user" if turn % 2 == 0 else "assistant", "content": text})
+    request = [*history, {"role": "user", "content": _request(50, False)[1]["content"]}]
+    texts = [(i, m["content"]) for i, m in enumerate(request)]
+    memo = _percentiles(lambda: clf.score(request), rounds)
+    every = _percentiles(
+        lambda: (
+            sensitivity.entities_of(texts, clf.detectors, clf.tagger, clf.featurizer),
+            clf.difficulty(request[-1]["content"], turns + 1),
+        ),
+        rounds,
+    )
+    return {
+        "messages": len(request),
+        "chars": sum(len(t) for _, t in texts),
+        "score_with_history_memo": memo,
+        "baseline_scan_every_message": every,
+        "speedup_p50": round(every["p50_us"] / memo["p50_us"], 1),
+    }
+
+
 def time_load(artifact: Path | None, runs: int = 5) -> dict[str, float]:
     """Seconds for `import classifier; Classifier.load()` in a fresh interpreter."""
     code = (
@@ -102,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         "load": time_load(args.artifact),
         "artifact_bytes": path.stat().st_size,
         "score": time_score(args.artifact, args.rounds),
+        "conversation": time_conversation(args.artifact, max(1, args.rounds // 10)),
     }
     print(json.dumps(report, indent=2))
     return 0
