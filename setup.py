@@ -6,11 +6,13 @@ classifier falls back to its numpy reference code (slower, same results).
 
 from setuptools import Extension, setup
 
+SOURCES = ("module", "hashing", "tagger", "head", "scan")  # classifier/csrc/<name>.c
+
 setup(
     ext_modules=[
         Extension(
             "classifier._kernels",
-            [f"classifier/csrc/{name}.c" for name in ("module", "hashing", "tagger", "head", "scan")],
+            [f"classifier/csrc/{name}.c" for name in SOURCES],
             depends=["classifier/csrc/kernels.h"],
             extra_compile_args=["-O3", "-std=c99"],
             optional=True,

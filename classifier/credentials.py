@@ -165,7 +165,6 @@ def _rule(
     head: str = "",
     reach: int = 300,
 ) -> SecretRule:
-    reach = 8200 if "PRIVATE" in needles else reach
     return SecretRule(name, tuple(needles.split()), re.compile(head + regex), check, group,
                       tuple(keywords.split()), reach, operators, min_length,
                       re.compile(head) if head else None)  # fmt: skip
@@ -185,7 +184,7 @@ def build_rules() -> tuple[SecretRule, ...]:
     return (
         _rule("private_key", "PRIVATE", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
               r"(?:[\s\S]{0,8000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
-              keywords="private"),
+              keywords="private", reach=8200),  # the key block may run to ~8,000 characters
         _rule("jwt", "eyJ", _B + r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?",
               _is_jwt),
         _rule("aws_access_key", "AKIA ASIA ABIA ACCA", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
@@ -298,7 +297,7 @@ def find_secrets(
     """
     tokens = long_tokens(text)
     joined = " ".join(text[start:end] for start, end in tokens)  # what the needles must hit
-    short: list[tuple[int, int]] | None = None
+    shorter: dict[int, list[tuple[int, int]]] = {}  # runs of fewer than 16, by minimum
     for rule in rules:
         if rule.keywords:
             anchors = windows.keyword_anchors(lowered, rule.keywords)
@@ -320,7 +319,9 @@ def find_secrets(
         if rule.min_length < 16:  # shorter runs are common: look for the needle first
             if not any(needle in text for needle in rule.needles):
                 continue
-            short = pool = short if short is not None else long_tokens(text, rule.min_length)
+            if rule.min_length not in shorter:
+                shorter[rule.min_length] = long_tokens(text, rule.min_length)
+            pool = shorter[rule.min_length]
         elif not any(needle in joined for needle in rule.needles):
             continue
         for start, end in pool:

@@ -124,10 +124,10 @@ def digit_count(text: str) -> int:
 
 def number_windows(text: str, d: Detectors) -> list[windows.Window]:
     """Windows around every run of digits (with separators) holding at least four digits."""
-    if digit_count(text) < 4:
-        return []
     if native.kernels is not None:  # the same runs, one C pass
         anchors = native.span_pairs(native.kernels.digit_runs(text, 4))
+    elif digit_count(text) < 4:
+        return []
     else:
         anchors = [m.span() for m in d.number.finditer(text)]
     return windows.around(text, anchors, 40, 8)

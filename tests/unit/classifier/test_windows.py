@@ -3,19 +3,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier.windows import _widen, around, keyword_anchors
+from classifier.windows import _merged, _widen, around, keyword_anchors
 
 
 def _around_each(text: str, anchors: list[tuple[int, int]], before: int, after: int) -> list:
     """The definition: widen every window, then merge the overlapping ones."""
-    spans = sorted(_widen(text, max(0, s - before), min(len(text), e + after)) for s, e in anchors)
-    merged: list[tuple[int, int]] = []
-    for start, end in spans:
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return _merged(
+        sorted(_widen(text, max(0, s - before), min(len(text), e + after)) for s, e in anchors)
+    )
 
 
 @st.composite
