@@ -1,4 +1,4 @@
-"""create_app(settings) -> FastAPI: lifespan, routers and error handlers. Wiring only."""
+"""create_app(settings) -> GatewayApp (FastAPI): lifespan, routers, error handlers. Wiring only."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from router.api import admin, chat, dashboard, health, models, route
 from router.auth import KeyStore, check_exposure
 from router.errors import (
+    UNEXPECTED,
     GatewayError,
     InvalidRequestError,
     MethodNotAllowedError,
@@ -39,9 +41,26 @@ def settle_heap() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
+class GatewayApp(FastAPI):
+    """FastAPI, with POST /v1/chat/completions dispatched ahead of the middleware stack.
+
+    That stack (server-error, telemetry and body-limit middleware, the request-id middleware,
+    the exception middleware, the router's matching) cost ~13 % of the gateway's CPU per chat
+    request at c=16 (py-spy during `bench overhead`) and does nothing the route needs: it reads
+    its own body under its own limit, renders its own errors and sets its own request id
+    (`chat.endpoint`). Every other request takes FastAPI's way."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == chat.PATH and scope["method"] == "POST":
+            scope["app"] = self
+            await chat.endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(
     settings: Settings, routing: Routing | None = None, env: Mapping[str, str] | None = None
-) -> FastAPI:
+) -> GatewayApp:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         gateway = build_gateway(settings, env, routing)
@@ -64,7 +83,7 @@ def create_app(
 
     # Checked now, not in the lifespan, so that `tiergate serve` stops with exit 2 and a message.
     check_exposure(settings, KeyStore.from_settings(settings, routing))
-    app = FastAPI(
+    app = GatewayApp(
         title="tiergate", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
     for module in (chat, models, route, health, admin, dashboard):
@@ -100,4 +119,4 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return render(GatewayError("The gateway hit an unexpected error; it has been logged."))
+    return render(GatewayError(UNEXPECTED))

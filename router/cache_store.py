@@ -78,9 +78,9 @@ class MemoryStore:
 class RedisStore:
     def __init__(self, url: str, budget: float) -> None:
         from redis.asyncio import Redis  # optional dependency, imported when configured
+        from redis.asyncio.retry import Retry  # redis-py 8 warns on the sync one
         from redis.backoff import NoBackoff
         from redis.exceptions import RedisError
-        from redis.retry import Retry
 
         self._redis = Redis.from_url(
             url,

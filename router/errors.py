@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 import orjson
 from starlette.responses import Response
 
+UNEXPECTED = "The gateway hit an unexpected error; it has been logged."
+
 
 class TiergateError(Exception):
     """Base of everything tiergate raises on purpose."""

@@ -151,8 +151,8 @@ def build_gateway(
 def shared_redis(url: str) -> Any:
     """One client for limits, thresholds and admin reads (each call bounds its own time)."""
     from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry  # redis-py 8 warns on the sync one
     from redis.backoff import NoBackoff
-    from redis.retry import Retry
 
     return Redis.from_url(
         url, socket_timeout=1.0, socket_connect_timeout=1.0, retry=Retry(NoBackoff(), 0)

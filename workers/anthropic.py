@@ -1,6 +1,6 @@
 """Talking to Anthropic's Messages API as if it were an OpenAI-compatible upstream.
 
-`AnthropicUpstream` has the interface of `OpenAIUpstream` (and reuses its pooled aiohttp session,
+`AnthropicUpstream` has the interface of `OpenAIUpstream` (and reuses its connection pool,
 health probe and POST plumbing): the gateway hands it an OpenAI chat payload and gets back an
 OpenAI `chat.completion` or a `ChunkStream` of OpenAI chunks. The translation itself lives in
 three pure modules: `anthropic_request` (request), `anthropic_response` (answer, usage, errors)
@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Final
 
-import aiohttp
 import orjson
 
 from router.errors import RelayedError
@@ -26,6 +25,7 @@ from workers.anthropic_request import to_messages_request
 from workers.anthropic_response import openai_error, to_chat_completion
 from workers.anthropic_stream import StreamTranslator, translate_events
 from workers.failures import UpstreamFailure
+from workers.http1 import Response
 from workers.sse import iter_sse
 from workers.upstream import Completion, OpenAIUpstream
 
@@ -44,7 +44,7 @@ class AnthropicUpstream(OpenAIUpstream):
 
     def __init__(self, name: str, spec: Upstream, api_key: str | None) -> None:
         super().__init__(name, spec, None)
-        self._url = spec.base_url.rstrip("/") + "/messages"
+        self._path = self._base_path + "/messages"
         self._headers = {
             "Content-Type": "application/json",
             "anthropic-version": ANTHROPIC_VERSION,
@@ -52,7 +52,7 @@ class AnthropicUpstream(OpenAIUpstream):
         if api_key:
             self._headers["x-api-key"] = api_key
 
-    async def _post(self, payload: Mapping[str, Any]) -> aiohttp.ClientResponse:
+    async def _post(self, payload: Mapping[str, Any]) -> Response:
         """As OpenAIUpstream's, with Anthropic's error bodies mapped to OpenAI's."""
         try:
             return await super()._post(payload)
@@ -76,11 +76,9 @@ class AnthropicUpstream(OpenAIUpstream):
         body = to_chat_completion(message, str(payload.get("model") or message.get("model")))
         return Completion(body, orjson.dumps(body))
 
-    def _stream_events(
-        self, resp: aiohttp.ClientResponse, payload: Mapping[str, Any]
-    ) -> AsyncIterator[bytes]:
+    def _stream_events(self, resp: Response, payload: Mapping[str, Any]) -> AsyncIterator[bytes]:
         """Anthropic's event stream, translated to OpenAI chunk payloads as they arrive."""
         translator = StreamTranslator(
             self.name, str(payload.get("model") or ""), _include_usage(payload)
         )
-        return translate_events(iter_sse(resp.content), translator)
+        return translate_events(iter_sse(resp.lines()), translator)

@@ -1,8 +1,10 @@
 """Talking to one OpenAI-compatible upstream (OpenAI, vLLM, llama.cpp's server, any peer).
 
-aiohttp rather than httpx: measured on these machines, a FastAPI proxy adds ~0.3 ms with
-aiohttp's pooled client and ~1.0 ms with httpx.AsyncClient, and httpx degrades under concurrency
-(DESIGN.md, performance facts). One pooled `ClientSession` per upstream.
+The wire is `workers/http1.py`, one keep-alive pool per upstream. Measured on these machines
+(DESIGN.md, performance facts; docs/benchmarks.md): a FastAPI proxy adds ~1.0 ms with
+httpx.AsyncClient and ~0.3 ms with aiohttp's pooled client, and at c=16 aiohttp's client was
+still ~21 % of the gateway's CPU per request; the lean client cut the gateway's CPU per
+request by ~20 %.
 
 Failures are split by whose fault they are (workers/failures.py): `UpstreamFailure` lets the
 fallback loop try the next target, `RelayedError` goes back to the client.
@@ -14,12 +16,13 @@ import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 
 from router.routing import Upstream
 from workers.failures import UpstreamFailure, credentials_rejected, relayed_error
+from workers.http1 import ConnectFailed, Pool, Response
 from workers.sse import iter_sse_data
 
 
@@ -37,7 +40,7 @@ class ChunkStream:
     def __init__(
         self,
         upstream: str,
-        response: aiohttp.ClientResponse,
+        response: Response,
         events: AsyncIterator[bytes],
         first: bytes | None,
         idle_timeout: float,
@@ -68,14 +71,14 @@ class ChunkStream:
                     raise UpstreamFailure(
                         self.upstream, "timeout", f"no chunk for {self._idle:g}s"
                     ) from None
-                except (aiohttp.ClientError, ConnectionError) as exc:
+                except ConnectionError as exc:
                     raise UpstreamFailure(self.upstream, "stream_broken", str(exc)) from None
                 if data == b"[DONE]":
                     self.complete = True
                     return
                 yield data
         finally:
-            self._response.release()
+            self._response.close()
             self._closed()
 
     def close(self) -> None:
@@ -94,73 +97,62 @@ class OpenAIUpstream:
     def __init__(self, name: str, spec: Upstream, api_key: str | None) -> None:
         self.name = name
         self.spec = spec
-        self._url = spec.base_url.rstrip("/") + "/chat/completions"
-        self._headers = {"Content-Type": "application/json"}
+        self._base_path = urlsplit(spec.base_url).path.rstrip("/")  # e.g. "/v1"
+        self._path = self._base_path + "/chat/completions"
+        self._headers = {"Content-Type": "application/json", "User-Agent": "tiergate"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
-        self._session: aiohttp.ClientSession | None = None
+        self._pool: Pool | None = None
         self.inflight = 0  # calls under way: a busy single-slot server may miss its probe
 
     @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None:  # created lazily: a ClientSession needs a running loop
-            t = self.spec.timeouts
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    limit=self.spec.max_connections, keepalive_timeout=30
-                ),
-                timeout=aiohttp.ClientTimeout(total=None, sock_connect=t.connect),
-                json_serialize=lambda o: orjson.dumps(o).decode(),
-                auto_decompress=True,
+    def pool(self) -> Pool:
+        if self._pool is None:  # created lazily, inside the running loop
+            self._pool = Pool(
+                self.spec.base_url, self.spec.max_connections, self.spec.timeouts.connect
             )
-        return self._session
+        return self._pool
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
 
-    def health_url(self) -> str:
-        base = self.spec.base_url.rstrip("/")
+    def health_path(self) -> str:
         if self.spec.kind == "vllm":
-            return base.removesuffix("/v1") + "/health"
-        return base + "/models"
+            return self._base_path.removesuffix("/v1") + "/health"
+        return self._base_path + "/models"
 
     async def probe(self) -> bool | None:
         """True = healthy, False = down (refused, error status), None = no answer in time."""
         try:
-            async with (
-                asyncio.timeout(self.spec.timeouts.connect + 3),
-                self.session.get(self.health_url(), headers=self._headers) as resp,
-            ):
-                await resp.read()
-                return resp.status == 200
+            async with asyncio.timeout(self.spec.timeouts.connect + 3):
+                async with await self.pool.request("GET", self.health_path(), self._headers) as r:
+                    await r.read()
+                    return r.status == 200
         except TimeoutError:
             return None
-        except (aiohttp.ClientError, ConnectionError, OSError):
+        except (ConnectionError, OSError):
             return False
 
     async def get_text(self, path: str) -> str | None:
         """GET a path from the server's root (e.g. vLLM's `/metrics`); None on any failure."""
-        url = self.spec.base_url.rstrip("/").removesuffix("/v1") + path
+        full = self._base_path.removesuffix("/v1") + path
         try:
-            async with (
-                asyncio.timeout(self.spec.timeouts.connect + 3),
-                self.session.get(url, headers=self._headers) as resp,
-            ):
-                return (await resp.text()) if resp.status == 200 else None
-        except (aiohttp.ClientError, TimeoutError, ConnectionError, OSError):
+            async with asyncio.timeout(self.spec.timeouts.connect + 3):
+                async with await self.pool.request("GET", full, self._headers) as r:
+                    raw = await r.read()
+                    return raw.decode("utf-8", "replace") if r.status == 200 else None
+        except (TimeoutError, ConnectionError, OSError):
             return None
 
-    async def _post(self, payload: Mapping[str, Any]) -> aiohttp.ClientResponse:
+    async def _post(self, payload: Mapping[str, Any]) -> Response:
         """POST and wait for the status line; 5xx/429 -> UpstreamFailure, 4xx -> RelayedError."""
         try:
-            resp = await self.session.post(
-                self._url, data=orjson.dumps(payload), headers=self._headers
-            )
-        except aiohttp.ClientConnectorError as exc:
+            resp = await self.pool.request("POST", self._path, self._headers, orjson.dumps(payload))
+        except ConnectFailed as exc:
             raise UpstreamFailure(self.name, "connect", str(exc)) from None
-        except (aiohttp.ClientError, ConnectionError, OSError) as exc:
+        except (ConnectionError, OSError) as exc:
             raise UpstreamFailure(self.name, "connect", str(exc) or type(exc).__name__) from None
         if resp.status < 400:
             return resp
@@ -173,7 +165,7 @@ class OpenAIUpstream:
                 kind,
                 raw[:300].decode(errors="replace"),
                 status=resp.status,
-                retry_after=resp.headers.get("Retry-After"),
+                retry_after=resp.headers.get("retry-after"),
             )
         if resp.status in (401, 403):
             raise credentials_rejected(self.name, resp.status)
@@ -200,22 +192,23 @@ class OpenAIUpstream:
             raise UpstreamFailure(self.name, "malformed", "answer has no choices")
         return Completion(body, raw)
 
-    def _stream_events(
-        self, resp: aiohttp.ClientResponse, payload: Mapping[str, Any]
-    ) -> AsyncIterator[bytes]:
-        return iter_sse_data(resp.content)
+    def _stream_events(self, resp: Response, payload: Mapping[str, Any]) -> AsyncIterator[bytes]:
+        return iter_sse_data(resp.lines())
 
     async def _complete(self, payload: Mapping[str, Any]) -> Completion:
         t = self.spec.timeouts
+        total = asyncio.get_running_loop().time() + t.total
         try:
-            async with asyncio.timeout(t.total):
-                async with asyncio.timeout(t.first_byte):
-                    resp = await self._post(self._wire_request(payload))
+            # One timer: first_byte (or total, if sooner) to the status line, then moved to
+            # the total deadline for the body (two nested timers cost ~1 % of a request).
+            async with asyncio.timeout(min(t.first_byte, t.total)) as deadline:
+                resp = await self._post(self._wire_request(payload))
+                deadline.reschedule(total)
                 async with resp:
                     raw = await resp.read()
         except TimeoutError:
             raise UpstreamFailure(self.name, "timeout", "no complete answer in time") from None
-        except (aiohttp.ClientError, ConnectionError) as exc:
+        except ConnectionError as exc:
             raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
         return self._completion(raw, payload)
 
@@ -234,11 +227,11 @@ class OpenAIUpstream:
 
     async def _open_stream(self, payload: Mapping[str, Any]) -> ChunkStream:
         t = self.spec.timeouts
-        resp: aiohttp.ClientResponse | None = None
+        resp: Response | None = None
         try:
             async with asyncio.timeout(t.first_byte):
                 resp = await self._post(self._wire_request(payload))
-                if not resp.headers.get("Content-Type", "").startswith("text/event-stream"):
+                if not resp.headers.get("content-type", "").startswith("text/event-stream"):
                     raise UpstreamFailure(self.name, "malformed", "stream is not text/event-stream")
                 events = self._stream_events(resp, payload)
                 first = await anext(events, None)
@@ -246,7 +239,7 @@ class OpenAIUpstream:
             if resp is not None:
                 resp.close()
             raise UpstreamFailure(self.name, "timeout", "no first chunk in time") from None
-        except (aiohttp.ClientError, ConnectionError) as exc:
+        except ConnectionError as exc:
             if resp is not None:
                 resp.close()
             raise UpstreamFailure(self.name, "stream_broken", str(exc)) from None
