@@ -96,9 +96,9 @@ def plan(
 
 
 async def create_chat_completion(request: Request) -> Response:
-    gw: Gateway = request.app.state.gateway  # not a Depends: ~10 % of this route's CPU (bench/)
     trace = Trace(request_id(request.headers.get("x-request-id")))
     current_request_id.set(trace.request_id)  # every log line of this request's task carries it
+    gw: Gateway = request.app.state.gateway  # not a Depends: ~10 % of this route's CPU (bench/)
     lookup = Lookup("bypass")
     try:
         caller = gw.keys.authenticate(request.headers.get("authorization"))  # 1
