@@ -154,7 +154,7 @@ def build_cues() -> Cues:
                               + _BIRTH_LABELS + r")\b)[\s:,-]*(" + _DATE + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
                              + r"))(?:\s+(?i:number|no\.?|num|#))?\s*(?:is\s+|[:#=.-]\s*)?"
-                             r"([A-Z]{0,6}[-_]?\d[A-Z0-9-]{3,24})\b"),
+                             r"((?:(?<![A-Za-z])[A-Za-z]{1,6})?[-_]?\d[A-Za-z0-9-]{3,24})\b"),
         first_names=_FIRST_NAMES_SET | frozenset(_HONORIFICS),
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip

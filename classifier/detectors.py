@@ -67,8 +67,9 @@ def build_detectors() -> Detectors:
         card=_starting_with(r"\d", r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
         ssn=_starting_with(r"\d", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
         ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no)"),
-        phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?)?"
-                         r"(?:\(\d{1,4}\)[ .-]?|\d{1,4}[ .-])\d{2,4}[ .-]?\d{2,4}(?:[ .-]?\d{2,4})?"
+        # up to five groups after the first: 04.00.14.32.96, 06321 45 76 37, 21 232 583 9689
+        phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?(?:\(0\)\s?)?)?"
+                         r"(?:\(\d{1,4}\)[ .-]?|\d{1,5}[ .-])\d{2,8}(?:[ .-]\d{2,4}){0,3}"
                          r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
                          r"(?![\w-]|\.\d)|(?<![\w+])\+\d{8,15}\b"),
         # Any grouping of 6-15 digits (local, European, with a trunk "(0)"): a phone number
@@ -88,8 +89,12 @@ def build_detectors() -> Detectors:
 
 
 # Words just before a number that make it a phone number or a card number (lower-cased).
+# A phone cue must start a word ("during" holds "ring", "hotel" "tel", "recall" "call").
 _PHONE_CUES = ("phone", "call", "tel", "mobile", "cell", "fax", "desk", "reach", "contact",
-               "text", "sms", "whatsapp", "dial", "ring", "message", "hotline")  # fmt: skip
+               "text", "sms", "whatsapp", "dial", "ring", "message", "hotline", "landline",
+               "helpline", "voicemail", "pager", "answering", "my number", "his number",
+               "her number", "your number", "our number", "their number", "new number")  # fmt: skip
+_ESCAPES = ("\\n", "\\r", "\\t")
 _CARD_CUES = ("card", "cc ", "cc#", "maestro", "debit", "credit")
 _CUE_REACH = 32
 
@@ -97,6 +102,19 @@ _CUE_REACH = 32
 def _cued(text: str, start: int, cues: tuple[str, ...]) -> bool:
     before = text[max(0, start - _CUE_REACH) : start].lower()
     return any(cue in before for cue in cues)
+
+
+def _phone_cued(text: str, start: int) -> bool:
+    """A word of `_PHONE_CUES` starts within `_CUE_REACH` characters before `start`."""
+    before = text[max(0, start - _CUE_REACH) : start].lower()
+    for cue in _PHONE_CUES:
+        i = before.find(cue)
+        while i != -1:
+            # a word starts after a non-letter or a literal "\n" (JSON-escaped text)
+            if i == 0 or not before[i - 1].isalpha() or before[i - 2 : i] in _ESCAPES:
+                return True
+            i = before.find(cue, i + 1)
+    return False
 
 
 def _is_cued_maestro(text: str, m: re.Match[str]) -> bool:
@@ -160,7 +178,7 @@ def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:
         if (
             all(m.end() <= s or m.start() >= e for s, e in phones)
             and validators.is_local_phone(m.group())
-            and _cued(text, m.start(), _PHONE_CUES)
+            and _phone_cued(text, m.start())
         ):
             phones.append(m.span())
     return found + [("PHONE_NUMBER", s, e) for s, e in phones]

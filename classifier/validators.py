@@ -102,36 +102,60 @@ def is_public_ip(candidate: str) -> bool:
                 or ip.is_unspecified)  # fmt: skip
 
 
+# group lengths of a NANP number: 415-555-2671, 1 415 555 2671, (415)5552671
+_NANP_SHAPES = ([3, 3, 4], [1, 3, 3, 4], [3, 7], [1, 3, 7])
+
+
 def is_phone_number(candidate: str) -> bool:
-    """True for a plausible phone number: E.164 (+ and 8 to 15 digits) or a 10-11 digit national
-    number written with the separators people use; bare digit runs are left to other detectors."""
+    """True for a number whose shape alone says "phone": E.164 (`+` or the `00` international
+    prefix, then 8 to 15 digits), a national number after a trunk `0` (9 to 11 digits in two or
+    more groups, `031-684-974`, `0688 912 84 70`), an area code in parentheses (8 to 11 digits,
+    `(32) 8164-5542`), a NANP number (10 digits, or 11 after a 1), or four or more groups of
+    2-4 digits (`72 941 88 33`). Bare digit runs, decimals (`0.995773256`), dates, year ranges
+    and dotted quads are left to other detectors."""
     stripped = _without_extension(candidate.strip())
     digits = digits_of(stripped)
     if stripped.startswith("+"):
         return 8 <= len(digits) <= 15 and digits[0] != "0"
-    if _is_date_shaped(stripped):
+    groups = _groups(stripped)
+    if len(groups) < 2 or len(set(digits)) == 1 or _is_date_shaped(stripped):
         return False
-    has_separator = any(ch in stripped for ch in " -.()")
-    if not has_separator or len(set(digits)) == 1:
+    if _is_year_range(groups) or _is_ip_shaped(stripped):
         return False
+    if digits.startswith("00"):  # 001-408-555-1234, 0044 20 7946 0958: "+" spelled out
+        return 8 <= len(digits) - 2 <= 15 and digits[2] != "0"
     if digits[0] == "0":
-        return 10 <= len(digits) <= 11  # trunk prefix, e.g. 030 1234 5678 or 020 7946 0958
-    if len(digits) == 11 and digits[0] == "1":
-        digits = digits[1:]
-    # North American numbering plan: area code and exchange never start with 0 or 1.
-    return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
+        # trunk prefix, e.g. 030 1234 5678, never a lone "0" group ("0.99" is a decimal); nine
+        # digits only in three or more groups (06533 2711 is a ZIP code and a house number)
+        return 9 + (len(groups) < 3) <= len(digits) <= 11 and len(groups[0]) >= 2
+    shape = [len(g) for g in groups]
+    if shape in _NANP_SHAPES:
+        if len(digits) == 11 and digits[0] == "1":
+            digits = digits[1:]
+        # North American numbering plan: area code and exchange never start with 0 or 1.
+        return len(digits) == 10 and digits[0] not in "01" and digits[3] not in "01"
+    if stripped.startswith("(") and 8 <= len(digits) <= 11:
+        return True  # (32) 8164-5542, (1) 824-7680: an area code in parentheses
+    # 40-45-11-94, 72 941 88 33: four or more groups, as numbers are written; 23786-17509 is
+    # a subtraction
+    return _is_grouped_local(stripped, groups)
 
 
 def is_local_phone(candidate: str) -> bool:
     """True for a number that may be a phone number once the text says so (`detectors` asks
     for a word such as "call" or "phone" just before it): 7 to 15 digits (6 in three groups),
-    8 to 15 after a `+`, not one repeated digit, and not shaped like a date or a time stamp."""
+    8 to 15 after a `+`, not one repeated digit, and not shaped like a date, a time stamp, a
+    decimal or an IP address."""
     stripped = _without_extension(candidate.strip())
     digits = digits_of(stripped)
     # Six digits only in three groups ("87 89 79"), the way short local numbers are written.
     grouped = stripped.count(" ") + stripped.count("-") >= 2
     low = 8 if stripped.startswith("+") else 6 if grouped else 7
-    return low <= len(digits) <= 15 and len(set(digits)) > 1 and not _is_date_shaped(stripped)
+    if not low <= len(digits) <= 15 or len(set(digits)) == 1 or _is_date_shaped(stripped):
+        return False
+    # one dot between two groups is a decimal (12345.6789)
+    decimal = stripped.count(".") == 1 and len(_groups(stripped)) == 2
+    return not decimal and not _is_ip_shaped(stripped)
 
 
 def _without_extension(number: str) -> str:
@@ -139,6 +163,35 @@ def _without_extension(number: str) -> str:
     for mark in ("x", "ext"):
         number = number.split(mark, 1)[0]
     return number.rstrip(" .")
+
+
+def _groups(number: str) -> list[str]:
+    """The digit groups of `number`: `(32) 8164-5542` -> ["32", "8164", "5542"]."""
+    for separator in ".-()":
+        number = number.replace(separator, " ")
+    return number.split()
+
+
+def _is_grouped_local(number: str, groups: list[str]) -> bool:
+    """Four or more groups of 2-4 digits, 8 to 12 in all: a local number written in groups.
+    Groups of one width separated by spaces (`12 34 56 78`) are a list of numbers instead."""
+    if len(groups) < 4 or not 8 <= sum(map(len, groups)) <= 12:
+        return False
+    if not all(2 <= len(g) <= 4 for g in groups):
+        return False
+    return " " not in number or len({len(g) for g in groups}) > 1
+
+
+def _is_ip_shaped(number: str) -> bool:
+    """256.256.256.256 or 10.20.30.40: four dotted groups of 1-3 digits, valid or not."""
+    groups = number.split(".")
+    return len(groups) == 4 and all(g.isdigit() and len(g) <= 3 for g in groups)
+
+
+def _is_year_range(groups: list[str]) -> bool:
+    """1990-2000 or (2) 2019-2020: two four-digit groups that read as years."""
+    years = [g for g in groups if len(g) == 4 and g[:2] in ("19", "20")]
+    return len(years) >= 2 and len(years) == sum(len(g) == 4 for g in groups)
 
 
 def _is_date_shaped(number: str) -> bool:

@@ -34,6 +34,15 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("Desk: 689.162.9226x7326", "PHONE_NUMBER", "689.162.9226x7326"),
         ("limit on my card # 563810338423 please", "CREDIT_CARD", "563810338423"),
         ("My IBAN is GB86XCLR21694997924969", "IBAN", "GB86XCLR21694997924969"),
+        ("I tried 72 941 88 33 twice", "PHONE_NUMBER", "72 941 88 33"),
+        ("is 04.00.14.32.96 still yours?", "PHONE_NUMBER", "04.00.14.32.96"),
+        ("office 06321 45 76 37.", "PHONE_NUMBER", "06321 45 76 37"),
+        ("dial +46 (0)8 224 712 73", "PHONE_NUMBER", "+46 (0)8 224 712 73"),
+        ("Ana\\nDesk: 476 1626\\n", "PHONE_NUMBER", "476 1626"),
+        ("They're not answering at 412 5182", "PHONE_NUMBER", "412 5182"),
+        ("my new number is 99 224086", "PHONE_NUMBER", "99 224086"),
+        ("My driver's license number is d8335367944378", "ID_NUMBER", "d8335367944378"),
+        ("license number is 32WAp25075", "ID_NUMBER", "32WAp25075"),
     ],
 )
 def test_structured_entity_found_with_exact_offsets(
@@ -59,11 +68,22 @@ def test_structured_entity_found_with_exact_offsets(
         "call the API at 127.0.0.1:8080 or 192.168.1.20",  # private addresses name no one
         "invoice 563810338423 paid",  # a 12-digit Maestro-shaped run without a card word
         "ping 2001:db8::8a2e:370:7334 please",  # documentation range
+        "During the 2000-2001 season",  # "ring" inside "during" is no phone cue
+        "the hotel 327 6915 rooms",  # nor is "tel" inside "hotel"
+        "a score of 0.995773256 on 9/25/2023",  # a decimal, not a trunk-prefixed number
+        "so 23786-17509 = 6277 children",  # a subtraction
+        "the binary number 1001 0011",  # "number" alone names no phone
+        "call the router at 10.20.30.40 or 256.256.256.256",  # dotted quads
     ],
 )
 def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detectors) -> None:
     kinds = {kind for kind, _, _ in detect(text, detectors)}
     assert not kinds & {"CREDIT_CARD", "IBAN", "US_SSN", "PHONE_NUMBER", "IP_ADDRESS"}
+
+
+def test_id_value_must_not_run_on_from_a_word(detectors: Detectors) -> None:
+    kinds = {kind for kind, _, _ in detect("my accounts2024 and the panel2024 meeting", detectors)}
+    assert "ID_NUMBER" not in kinds
 
 
 def test_overlaps_keep_the_higher_priority_type() -> None:

@@ -128,3 +128,28 @@ def test_local_phone_rejects_short_repeated_and_date_shaped_numbers(phone: str) 
 def test_phone_number_ignores_an_extension_and_rejects_timestamps() -> None:
     assert validators.is_phone_number("(539)731-0114x2433")
     assert not validators.is_phone_number("2016-02-17 09")
+
+
+@pytest.mark.parametrize(
+    "phone",
+    ["001-408-555-1234", "031-684-974", "0688 912 84 70", "04.00.14.32.96", "(32) 8164-5542",
+     "(1) 824-7680", "40-45-11-94", "72 941 88 33", "21 232 583 9689", "06 12 34 56 78"],
+)  # fmt: skip
+def test_phone_accepts_international_prefix_trunk_area_code_and_grouped_formats(
+    phone: str,
+) -> None:
+    assert validators.is_phone_number(phone)
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    ["0.995773256", "23786-17509", "1990-2000", "(2) 2019-2020", "10.20.30.40",
+     "256.256.256.256", "12 34 56 78 90", "06533 2711", "0001 2345 6789"],
+)  # fmt: skip
+def test_phone_rejects_decimals_sums_year_ranges_addresses_and_lists(candidate: str) -> None:
+    assert not validators.is_phone_number(candidate)
+
+
+@pytest.mark.parametrize("candidate", ["12345.6789", "192.168.100.200", "256.256.256.256"])
+def test_local_phone_rejects_decimals_and_dotted_quads(candidate: str) -> None:
+    assert not validators.is_local_phone(candidate)
