@@ -19,7 +19,7 @@ def gated_head(
     base_dense: object,
     base_intercept: float,
     gate_bits: int,
-    by_domain: object,
+    by_bucket: object,
     gate_intercepts: object,
     gate_dense: object,
     domain_intercepts: object,

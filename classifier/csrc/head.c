@@ -2,21 +2,22 @@
 #include "kernels.h"
 
 /* gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,
- *            by_domain, gate_intercepts, gate_dense, domain_intercepts, expert_weights,
+ *            by_bucket, gate_intercepts, gate_dense, domain_intercepts, expert_weights,
  *            expert_own, expert_intercepts, dense) -> probability
  * The whole of `difficulty.GatedHead.probability` once the dense features are known (the
  * names and shapes are its fields'): the n-gram logit z, the gate's and the domain heads' sums
- * over the folded buckets (`by_domain`: k gate rows, then k domain-head rows), then the experts
+ * over the folded buckets (`by_bucket`: per bucket, k gate weights then k domain-head
+ * weights, so one n-gram's 2k weights are adjacent in memory), then the experts
  * over [z, dense, upper triangle of dense x dense, z * dense] plus own-domain logit, and the
  * gate-weighted mean of their sigmoids. Equal to the numpy code to rounding (~1e-15). */
 PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
-    Py_buffer data, base_w, base_dense, by_domain, gate_b, gate_dense, domain_b, expert_w,
+    Py_buffer data, base_w, base_dense, by_bucket, gate_b, gate_dense, domain_b, expert_w,
         expert_own, expert_b, dense_b;
     Py_ssize_t max_bytes;
     int n_bits, gate_bits;
     double base_intercept;
     if (!PyArg_ParseTuple(args, "y*niy*y*diy*y*y*y*y*y*y*y*", &data, &max_bytes, &n_bits,
-                          &base_w, &base_dense, &base_intercept, &gate_bits, &by_domain, &gate_b,
+                          &base_w, &base_dense, &base_intercept, &gate_bits, &by_bucket, &gate_b,
                           &gate_dense, &domain_b, &expert_w, &expert_own, &expert_b, &dense_b))
         return NULL;
     PyObject *result = NULL;
@@ -28,7 +29,7 @@ PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
     Py_ssize_t n_stack = 1 + 2 * d_n + d_n * (d_n + 1) / 2;
     Py_ssize_t buckets = (Py_ssize_t)1 << n_bits, gate_buckets = (Py_ssize_t)1 << gate_bits;
     if (base_w.len != buckets * f8 || k < 1 || gate_bits > n_bits ||
-        base_dense.len != dense_b.len || by_domain.len != 2 * k * gate_buckets * f8 ||
+        base_dense.len != dense_b.len || by_bucket.len != 2 * k * gate_buckets * f8 ||
         gate_dense.len != k * d_n * f8 || domain_b.len != k * f8 ||
         expert_w.len != k * n_stack * f8 || expert_own.len != k * f8 || expert_b.len != k * f8) {
         PyErr_SetString(PyExc_ValueError, "difficulty head arrays of inconsistent sizes");
@@ -43,7 +44,7 @@ PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
         PyErr_NoMemory();
         goto done;
     }
-    const double *w = (const double *)base_w.buf, *g = (const double *)by_domain.buf;
+    const double *w = (const double *)base_w.buf, *g = (const double *)by_bucket.buf;
     const double *dense = (const double *)dense_b.buf, *dw = (const double *)base_dense.buf;
     double *sums = work, *st = work + 2 * k; /* sums: k gate, then k domain-head */
     Py_ssize_t count = scan_words((const unsigned char *)data.buf, n, offsets, offsets + cap,
@@ -57,8 +58,8 @@ PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
             j < count ? hashes[j] & mask
                       : mix(hashes[j - count] * BIGRAM_MULT + hashes[j - count + 1]) & mask;
         wsum += w[bucket];
-        const double *column = g + (bucket & gate_mask);
-        for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] += column[r * gate_buckets];
+        const double *row = g + (bucket & gate_mask) * 2 * k;
+        for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] += row[r];
     }
     double scale = total ? 1.0 / sqrt((double)total) : 0.0;
     double z = 0.0;
@@ -103,7 +104,7 @@ done:
     PyBuffer_Release(&data);
     PyBuffer_Release(&base_w);
     PyBuffer_Release(&base_dense);
-    PyBuffer_Release(&by_domain);
+    PyBuffer_Release(&by_bucket);
     PyBuffer_Release(&gate_b);
     PyBuffer_Release(&gate_dense);
     PyBuffer_Release(&domain_b);

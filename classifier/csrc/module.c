@@ -20,7 +20,7 @@ static PyMethodDef methods[] = {
     {"byte_counts", kernel_byte_counts, METH_VARARGS, "byte_counts(data) -> the dense features' counts"},
     {"gated_head", kernel_gated_head, METH_VARARGS,
      "gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,"
-     " by_domain, gate_intercepts, gate_dense, domain_intercepts, expert_weights, expert_own,"
+     " by_bucket, gate_intercepts, gate_dense, domain_intercepts, expert_weights, expert_own,"
      " expert_intercepts, dense) -> float"},
     {"digit_runs", kernel_digit_runs, METH_VARARGS,
      "digit_runs(data, min_digits) -> int64 (start, end) pairs as bytes"},
