@@ -238,13 +238,17 @@ def build_rules() -> tuple[SecretRule, ...]:
               head=r"(?i)(?=[pasc])(?<![a-z0-9])(?:" + _ASSIGNED_NAMES + r")[\"']?\s*"
                    r"(?::=|=>|[:=])"),
         _rule("password_phrase", "",
-              r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
+              r"(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
               r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
-              keywords="passw passc pwd", reach=100),  # keyword, ~15 between, 64 of value
+              keywords="passw passc pwd", reach=100,  # keyword, ~15 between, 64 of value
+              head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)"),
+        # Headed at the local part and its @ (the reported span is the value): scanning the
+        # whole window re-ran the local-part class at every position before each @.
         _rule("credential_pair", "@",
-              r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
+              r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
               r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@",
-              reach=160),  # domain, separator and a value of at most 64
+              reach=200,  # a local part, its domain, separator and a value of at most 64
+              head=r"[A-Za-z0-9._%+-]+@"),
     )  # fmt: skip
 
 

@@ -66,5 +66,6 @@ PyObject *kernel_byte_counts(PyObject *self, PyObject *args);
 PyObject *kernel_tag_scores(PyObject *self, PyObject *args);
 PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
 PyObject *kernel_long_runs(PyObject *self, PyObject *args);
+PyObject *kernel_find_all(PyObject *self, PyObject *args);
 
 #endif

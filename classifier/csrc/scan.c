@@ -150,3 +150,56 @@ PyObject *kernel_long_runs(PyObject *self, PyObject *args) {
     }
     return spans_finish(&spans, failed);
 }
+
+/* find_all(text, needles) -> int64 (start, end) pairs as bytes: every occurrence of each
+ * needle in `text`, overlapping ones included, needle by needle and each needle's in text
+ * order (what `windows.keyword_anchors` builds with str.find). Both must be ASCII: `text` is
+ * the classifier's lower-cased ASCII view (`detectors.ascii_lower`). memchr on the needle's
+ * first byte, then memcmp: a dozen keywords over a 500-token prompt in ~2 µs, where a dozen
+ * str.find scans cost ~15 µs. */
+PyObject *kernel_find_all(PyObject *self, PyObject *args) {
+    PyObject *text, *needles;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &needles)) return NULL;
+    if (!PyUnicode_IS_ASCII(text)) {
+        PyErr_SetString(PyExc_ValueError, "find_all: text must be ASCII");
+        return NULL;
+    }
+    const char *s = (const char *)PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), cap = 64, count = 0;
+    int64_t *pairs = PyMem_Malloc(cap * 2 * sizeof(int64_t));
+    if (!pairs) return PyErr_NoMemory();
+    for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(needles); j++) {
+        PyObject *needle = PyTuple_GET_ITEM(needles, j);
+        if (!PyUnicode_Check(needle) || !PyUnicode_IS_ASCII(needle) ||
+            PyUnicode_GET_LENGTH(needle) == 0) {
+            PyMem_Free(pairs);
+            PyErr_SetString(PyExc_ValueError, "find_all: needles must be non-empty ASCII str");
+            return NULL;
+        }
+        const char *k = (const char *)PyUnicode_DATA(needle);
+        Py_ssize_t m = PyUnicode_GET_LENGTH(needle);
+        const char *p = s, *end = s + n;
+        while (end - p >= m) {
+            p = memchr(p, k[0], (size_t)((end - p) - m + 1));
+            if (p == NULL) break;
+            if (memcmp(p, k, (size_t)m) == 0) {
+                if (count == cap) {
+                    int64_t *grown = PyMem_Realloc(pairs, cap * 4 * sizeof(int64_t));
+                    if (!grown) {
+                        PyMem_Free(pairs);
+                        return PyErr_NoMemory();
+                    }
+                    pairs = grown;
+                    cap *= 2;
+                }
+                pairs[2 * count] = p - s;
+                pairs[2 * count + 1] = p - s + m;
+                count++;
+            }
+            p++;
+        }
+    }
+    PyObject *result = PyBytes_FromStringAndSize((const char *)pairs, count * 2 * sizeof(int64_t));
+    PyMem_Free(pairs);
+    return result;
+}

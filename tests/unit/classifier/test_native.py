@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import Classifier, credentials, features, native
+from classifier import Classifier, credentials, features, native, windows
 from classifier.detectors import build_detectors
 
 pytestmark = pytest.mark.skipif(native.kernels is None, reason="the C kernels were not built")
@@ -38,6 +38,35 @@ def test_long_runs_equal_str_split(text: str, minimum: int) -> None:
     want = [m.span() for m in re.finditer(r"\S+", text) if m.end() - m.start() >= minimum]
     assert native.span_pairs(native.kernels.long_runs(text, minimum)) == want
     assert credentials.long_tokens(text, minimum) == want
+
+
+def _find_all_reference(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
+    found = []
+    for needle in needles:
+        i = text.find(needle)
+        while i != -1:
+            found.append((i, i + len(needle)))
+            i = text.find(needle, i + 1)
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="ab@ :=pas", max_size=120),
+    needles=st.lists(st.text(alphabet="ab@ :=pas", min_size=1, max_size=4), max_size=5),
+)
+def test_find_all_equals_repeated_str_find(text: str, needles: list[str]) -> None:
+    want = _find_all_reference(text, tuple(needles))  # overlapping hits too ("aa" in "aaa")
+    assert native.span_pairs(native.kernels.find_all(text, tuple(needles))) == want
+    assert windows.keyword_anchors(text, needles) == want
+
+
+def test_find_all_refuses_what_it_cannot_scan() -> None:
+    with pytest.raises(ValueError, match="ASCII"):
+        native.kernels.find_all("café", ("ca",))
+    with pytest.raises(ValueError, match="non-empty"):
+        native.kernels.find_all("text", ("",))
+    assert windows.keyword_anchors("café key", ("key",)) == [(5, 8)]  # the Python path
 
 
 def test_span_pairs_of_nothing_is_empty() -> None:
