@@ -138,6 +138,7 @@ class Cues:
     name_intro: re.Pattern[str]
     birth_date: re.Pattern[str]
     id_number: re.Pattern[str]
+    id_label: re.Pattern[str]  # where an `id_number` match can start, on the lower-cased view
     first_names: frozenset[str]
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
 
@@ -155,6 +156,10 @@ def build_cues() -> Cues:
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
                              + r"))(?:\s+(?i:number|no\.?|num|#))?\s*(?:is\s+|[:#=.-]\s*)?"
                              r"((?:(?<![A-Za-z])[A-Za-z]{1,6})?[-_]?\d[A-Za-z0-9-]{3,24})\b"),
+        # Case-sensitive on the lower-cased ASCII view: `re` skips a failing literal branch at
+        # once, where `(?i:...)` compares each of the ~30 labels at every position (~20 µs in
+        # a window of digits; the candidates then cost one `match` each).
+        id_label=re.compile(r"\b(?:" + _ID_LABELS + r")"),
         first_names=_FIRST_NAMES_SET | frozenset(_HONORIFICS),
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip
@@ -208,6 +213,23 @@ def keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Sp
     return found
 
 
+def _id_numbers(text: str, lowered: str, cues: Cues, start: int, end: int) -> list[Span]:
+    """`cues.id_number.finditer(text, start, end)`, tried only where a label starts: every
+    match starts with one, so the same matches, non-overlapping, in the same order."""
+    found: list[Span] = []
+    after = start
+    for label in cues.id_label.finditer(lowered, start, end):
+        if label.start() < after:
+            continue
+        m = cues.id_number.match(text, label.start(), end)
+        if m is None:
+            continue
+        after = m.end()
+        if sum(ch.isdigit() for ch in m.group(1)) >= 4:
+            found.append(("ID_NUMBER", *m.span(1)))
+    return found
+
+
 def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]]) -> list[Span]:
     """Every anchored soft cue in `text` as (type, start, end). `numeric` are the windows around
     digit runs (labelled IDs, ZIP codes and birth dates live there); `lowered` is `text` with
@@ -216,9 +238,7 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
     recall backup for the student (`keyword_spans` remains as a rule baseline only)."""
     found = names_and_streets(text, cues)
     for start, end in numeric:
-        for m in cues.id_number.finditer(text, start, end):
-            if sum(ch.isdigit() for ch in m.group(1)) >= 4:
-                found.append(("ID_NUMBER", *m.span(1)))
+        found += _id_numbers(text, lowered, cues, start, end)
         # substring gates (~0.1 µs) before patterns that cannot match without them (~1 µs)
         if "," in text[start:end]:  # "City, ST 12345"
             found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]

@@ -11,6 +11,8 @@ importing this module compiles nothing.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -142,41 +144,49 @@ def digit_count(text: str) -> int:
     return len(data) - len(data.translate(None, b"0123456789"))
 
 
-def number_windows(text: str, d: Detectors) -> list[windows.Window]:
-    """Windows around every run of digits (with separators) holding at least four digits."""
+def number_runs(text: str, d: Detectors) -> list[windows.Window]:
+    """Every run of digits (with separators) holding at least four digits."""
     if native.kernels is not None:  # the same runs, one C pass
-        anchors = native.span_pairs(native.kernels.digit_runs(text, 4))
-    elif digit_count(text) < 4:
+        return native.span_pairs(native.kernels.digit_runs(text, 4))
+    if digit_count(text) < 4:
         return []
-    else:
-        anchors = [m.span() for m in d.number.finditer(text)]
-    return windows.around(text, anchors, 40, 8)
+    return [m.span() for m in d.number.finditer(text)]
 
 
-def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:
+def number_windows(text: str, runs: list[windows.Window]) -> list[windows.Window]:
+    """Windows around the digit runs: the cues before a number (labels, "born") live there."""
+    return windows.around(text, runs, 40, 8)
+
+
+def _numbers(text: str, d: Detectors, start: int, end: int, scan: int) -> list[Span]:
+    """Numbers in the window [start, end). Cards, SSNs, IP addresses and phone numbers are
+    digits and separators, preceded at most by "+" or "(": they start at most two characters
+    before a digit run, so they are sought from `scan` (the window's first run, less two) and
+    not through the 40 characters of context before it. IBANs hold letter groups and are
+    sought in the whole window."""
     # Each pattern runs only when the window holds enough digits for its shortest valid match.
     digits = digit_count(text[start:end])
     found: list[Span] = []
     if text.count(".", start, end) >= 3:
-        found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, start, end)
+        found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, scan, end)
                   if validators.is_public_ip(m.group())]  # fmt: skip
     if digits >= 12:
-        found += [("CREDIT_CARD", *m.span()) for m in d.card.finditer(text, start, end)
+        found += [("CREDIT_CARD", *m.span()) for m in d.card.finditer(text, scan, end)
                   if validators.is_luhn(m.group()) or _is_cued_maestro(text, m)]  # fmt: skip
     if digits >= 8:
         found += [("IBAN", *m.span()) for m in d.iban.finditer(text, start, end)
                   if validators.is_iban(m.group())]  # fmt: skip
     if digits < 6:
         return found  # no SSN (9 digits) or phone number (6+ digits) fits
-    for m in d.ssn.finditer(text, start, end):
+    for m in d.ssn.finditer(text, scan, end):
         # Nine bare digits are an SSN only when the text says so nearby.
         if validators.is_us_ssn(m.group()) and (
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
         ):
             found.append(("US_SSN", *m.span()))
-    phones = [m.span() for m in d.phone.finditer(text, start, end)
+    phones = [m.span() for m in d.phone.finditer(text, scan, end)
               if validators.is_phone_number(m.group())]  # fmt: skip
-    for m in d.phone_loose.finditer(text, start, end):
+    for m in d.phone_loose.finditer(text, scan, end):
         if (
             all(m.end() <= s or m.start() >= e for s, e in phones)
             and validators.is_local_phone(m.group())
@@ -186,10 +196,14 @@ def _numbers(text: str, d: Detectors, start: int, end: int) -> list[Span]:
     return found + [("PHONE_NUMBER", s, e) for s, e in phones]
 
 
-def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[Span]:
+def _structured(
+    text: str, lowered: str, d: Detectors, runs: list[windows.Window], numeric: list[windows.Window]
+) -> list[Span]:
     found: list[Span] = []
-    for start, end in numeric:
-        found += _numbers(text, d, start, end)
+    firsts = [s for s, _ in runs]
+    for start, end in numeric:  # each window holds a run: the first one starting in it
+        first = firsts[bisect.bisect_left(firsts, start)]
+        found += _numbers(text, d, start, end, max(start, first - 2))
     at = text.find("@")
     while at != -1:
         # Walk back over the local part (at most 64 characters), then match once from there.
@@ -201,9 +215,12 @@ def _structured(text: str, d: Detectors, numeric: list[windows.Window]) -> list[
             found.append(("EMAIL", *m.span()))
         at = text.find("@", m.end() if m else at + 1)
     if "::" in text or text.count(":") >= 7:
-        # an address (at most 39 characters) lies within 40 characters of each of its colons
-        colons = windows.keyword_anchors(text, (":",))
-        for start, end in windows.around(text, colons, 40, 40):
+        # An address (at most 39 characters) holds two colons at most 5 apart and lies within
+        # 40 characters of each of them: windows only around such pairs (prose and code put
+        # their colons further apart).
+        colons = [s for s, _ in windows.keyword_anchors(lowered, (":",))]
+        pairs = [(s, t + 1) for s, t in itertools.pairwise(colons) if t - s <= 5]
+        for start, end in windows.around(text, pairs, 40, 40):
             found += [("IP_ADDRESS", *m.span()) for m in d.ipv6.finditer(text, start, end)
                       if validators.is_public_ip(m.group())]  # fmt: skip
     return found
@@ -223,10 +240,11 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     if not text:
         return []
     lowered = ascii_lower(text)
-    numeric = number_windows(text, detectors)
+    runs = number_runs(text, detectors)
+    numeric = number_windows(text, runs)
     spans = [
         ("SECRET", s, e) for s, e in credentials.find_secrets(text, lowered, detectors.secrets)
     ]
-    spans += _structured(text, detectors, numeric)
+    spans += _structured(text, lowered, detectors, runs, numeric)
     spans += context.find_cues(text, lowered, detectors.cues, numeric)
     return resolve_overlaps(spans)

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
-from classifier.detectors import Detectors, build_detectors, detect, resolve_overlaps
+from classifier import context
+from classifier.detectors import (
+    Detectors,
+    _numbers,
+    _structured,
+    ascii_lower,
+    build_detectors,
+    detect,
+    number_runs,
+    number_windows,
+    resolve_overlaps,
+)
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +133,42 @@ def test_plain_prose_has_no_entities(detectors: Detectors) -> None:
 def test_long_text_entities_found_far_from_the_start(detectors: Detectors) -> None:
     text = "lorem ipsum " * 500 + "card 4111 1111 1111 1111"
     assert spans_of(text, detectors)[-1] == ("CREDIT_CARD", "4111 1111 1111 1111")
+
+
+# Texts dense in what the number patterns look at: digits, separators, "+", "(", labels.
+_NUMBERISH = st.lists(
+    st.sampled_from(
+        ["0", "1", "4", "9", "12", "415", "555", "2671", "4111", " ", "-", ".", "(", ")", "+",
+         "/", ":", "x", "DE", "GB", "NWBK", "Phone ", "call ", "ID ", "account ", "no. ",
+         "SSN ", "born ", "a", "\n"]
+    ),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_NUMBERISH)
+@example(text="call (415) 555-2671 or +44 20 7946 0958")
+@example(text="IBAN GB29 NWBK 6016 1331 9268 19")
+def test_number_patterns_sought_from_the_first_run_find_what_the_whole_window_holds(
+    text: str,
+) -> None:
+    d = build_detectors()
+    lowered, runs = ascii_lower(text), number_runs(text, d)
+    numeric = number_windows(text, runs)
+    whole = [span for start, end in numeric for span in _numbers(text, d, start, end, start)]
+    rest = _structured(text, lowered, d, [], [])  # e-mail and IPv6: no number windows
+    assert _structured(text, lowered, d, runs, numeric) == whole + rest
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_NUMBERISH)
+def test_id_numbers_tried_at_labels_equal_the_pattern_over_the_window(text: str) -> None:
+    cues = build_detectors().cues
+    want = [
+        ("ID_NUMBER", *m.span(1))
+        for m in cues.id_number.finditer(text, 0, len(text))
+        if sum(ch.isdigit() for ch in m.group(1)) >= 4
+    ]
+    lowered = ascii_lower(text)
+    assert context._id_numbers(text, lowered, cues, 0, len(text)) == want
