@@ -289,22 +289,32 @@ def long_tokens(text: str, minimum: int = 16) -> list[tuple[int, int]]:
     return found
 
 
+def keywords_of(rules: tuple[SecretRule, ...]) -> tuple[str, ...]:
+    """Every keyword of the rules, once each (`Detectors` keeps it: hashing the rules to memoise
+    it would cost more than it saves)."""
+    return tuple(dict.fromkeys(keyword for rule in rules for keyword in rule.keywords))
+
+
 def find_secrets(
-    text: str, lowered: str, rules: tuple[SecretRule, ...]
+    text: str, lowered: str, rules: tuple[SecretRule, ...], keywords: tuple[str, ...] = ()
 ) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of every secret in `text` (spans may overlap).
 
     Token-shaped rules run only when one of their needles occurs in the text at all (a memchr
     scan), and then only inside the whitespace-free runs that hold a needle (`long_tokens`),
     which ordinary prose hardly has; rules whose matches may hold spaces run in windows around
-    their keywords.
+    their keywords (all rules' keywords found in one scan; `keywords` is `keywords_of(rules)`,
+    passed in when the caller keeps it).
     """
     tokens = long_tokens(text)
     joined = " ".join(text[start:end] for start, end in tokens)  # what the needles must hit
     shorter: dict[int, list[tuple[int, int]]] = {}  # runs of fewer than 16, by minimum
+    hits: dict[str, list[tuple[int, int]]] = {}  # every rule's keywords, found in one scan
+    for start, end in windows.keyword_anchors(lowered, keywords or keywords_of(rules)):
+        hits.setdefault(lowered[start:end], []).append((start, end))
     for rule in rules:
         if rule.keywords:
-            anchors = windows.keyword_anchors(lowered, rule.keywords)
+            anchors = [span for keyword in rule.keywords for span in hits.get(keyword, ())]
             if rule.operators:
                 anchors = [(s, e) for s, e in anchors
                            if any(op in lowered[e : e + 24] for op in rule.operators)]  # fmt: skip

@@ -44,6 +44,7 @@ class Detectors:
     ipv4: re.Pattern[str]
     ipv6: re.Pattern[str]
     secrets: tuple[credentials.SecretRule, ...]
+    secret_keywords: tuple[str, ...]  # `credentials.keywords_of(secrets)`
     cues: context.Cues
 
 
@@ -85,7 +86,8 @@ def build_detectors() -> Detectors:
         ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=_starting_with("[0-9A-Fa-f:]", r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}"
                                              r"(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
-        secrets=credentials.build_rules(),
+        secrets=(rules := credentials.build_rules()),
+        secret_keywords=credentials.keywords_of(rules),
         cues=context.build_cues(),
     )  # fmt: skip
 
@@ -242,9 +244,8 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     lowered = ascii_lower(text)
     runs = number_runs(text, detectors)
     numeric = number_windows(text, runs)
-    spans = [
-        ("SECRET", s, e) for s, e in credentials.find_secrets(text, lowered, detectors.secrets)
-    ]
+    secrets = credentials.find_secrets(text, lowered, detectors.secrets, detectors.secret_keywords)
+    spans = [("SECRET", s, e) for s, e in secrets]
     spans += _structured(text, lowered, detectors, runs, numeric)
     spans += context.find_cues(text, lowered, detectors.cues, numeric)
     return resolve_overlaps(spans)

@@ -55,7 +55,9 @@ def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
     """Every occurrence of each keyword in `lowered` (already lower-cased) as (start, end),
     keyword by keyword; the C kernel's `find_all` does the same on an ASCII view."""
     if native.kernels is not None and lowered.isascii():
-        return native.span_pairs(native.kernels.find_all(lowered, tuple(keywords)))
+        needles = tuple(keywords)
+        hits = native.span_pairs(native.kernels.find_all(lowered, needles))
+        return [(start, start + len(needles[k])) for k, start in hits]
     found = []
     for keyword in keywords:
         i = lowered.find(keyword)

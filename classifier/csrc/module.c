@@ -28,7 +28,7 @@ static PyMethodDef methods[] = {
     {"long_runs", kernel_long_runs, METH_VARARGS,
      "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
     {"find_all", kernel_find_all, METH_VARARGS,
-     "find_all(text, needles) -> int64 (start, end) pairs as bytes"},
+     "find_all(text, needles) -> int64 (needle index, start) pairs as bytes"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
     {"ngram_indices", kernel_ngram_indices, METH_VARARGS,
      "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},
