@@ -17,7 +17,8 @@ alone. So the head is a small mixture of experts, all of it linear algebra on on
    *in that domain* (the base's weights are shared by all domains).
 4. `experts`: per domain, a logistic regression over `stack(z, dense)` = z, the dense features,
    their pairwise products and z times each dense feature, plus `own_domain` (fitted on
-   out-of-fold `z` and `own_domain`).
+   out-of-fold `z` and `own_domain`). An expert may leave columns unused (weight 0): GSM8K's
+   reads no products.
 
 difficulty = sum over domains of P(domain | prompt) * sigmoid(expert_domain(stack, own_domain)).
 The gate and the domain heads read the same folded buckets, so one gather serves both.

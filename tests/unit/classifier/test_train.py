@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from classifier import datasets
-from classifier.train import dataset_weights, main
+from classifier import datasets, train
+from classifier.features import Featurizer
+from classifier.train import Stage, dataset_weights, expert_columns, fit_experts, fit_stage, main
 
 
 def test_missing_data_folder_skips_with_a_message(
@@ -31,3 +33,44 @@ def test_large_data_sets_are_capped() -> None:
     weights = dataset_weights(examples)
     assert weights[:6000].sum() == pytest.approx(3000.0)
     assert np.all(weights[6000:] == 1.0)
+
+
+def _stage(seed: int) -> Stage:
+    rng = random.Random(seed)
+    words = ["add", "prove", "list", "poem", "integral", "apples", "why", "cost", "17", "$3"]
+    examples = [
+        datasets.Example(
+            rng.choice(["a", "b"]), " ".join(rng.choices(words, k=rng.randint(1, 40))), 0.0, False
+        )
+        for _ in range(300)
+    ]
+    # Longer prompts are harder, so the experts have something to learn.
+    examples = [
+        datasets.Example(e.dataset, e.text, float(len(e.text) > 120 + rng.randint(-40, 40)), False)
+        for e in examples
+    ]
+    return fit_stage(examples, Featurizer(10), seed=0)
+
+
+def test_linear_expert_design_has_no_product_weights() -> None:
+    (coef, _), _ = fit_experts(_stage(1), {"a": ("linear", 1.0)})
+    used = np.flatnonzero(coef)
+    assert used.size > 0
+    assert set(used) <= set(expert_columns("linear"))
+    assert expert_columns("full").size == coef.size
+
+
+def test_domains_without_a_design_get_the_default_expert() -> None:
+    stage = _stage(2)
+    (_, _), (coef, intercept) = fit_experts(stage, {"a": ("linear", 1.0)})
+    (_, _), (want, want_intercept) = fit_experts(stage, {})
+    np.testing.assert_array_equal(coef, want)
+    assert intercept == want_intercept
+    assert np.count_nonzero(coef) > expert_columns("linear").size
+
+
+def test_gate_prior_favours_its_domain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(train, "GATE_PRIOR", {})
+    plain = _stage(3).gate[2]
+    monkeypatch.setattr(train, "GATE_PRIOR", {"b": 2.5})
+    np.testing.assert_allclose(_stage(3).gate[2] - plain, [0.0, 2.5], rtol=0, atol=1e-12)
