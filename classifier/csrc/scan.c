@@ -11,7 +11,8 @@ PyObject *kernel_byte_counts(PyObject *self, PyObject *args) {
     const unsigned char *raw = (const unsigned char *)data.buf;
     Py_ssize_t n = data.len;
     Py_ssize_t spaces = 0, newlines = 0, fences = 0, code = 0, digits = 0, maths = 0,
-               questions = 0, upper = 0, runs = 0, stops = 0, commas = 0, dollars = 0;
+               questions = 0, upper = 0, runs = 0, stops = 0, commas = 0, dollars = 0,
+               symbols = 0; /* features._MATH_UNICODE, as UTF-8 */
     int latex = 0, choice_a = 0, choice_b = 0, in_digits = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         unsigned char b = raw[i];
@@ -53,13 +54,29 @@ PyObject *kernel_byte_counts(PyObject *self, PyObject *args) {
             case '{': case '}': case ';': case '[': case ']': code++; break;
             case '=': case '<': case '>': code++; maths++; break;
             case '+': case '*': case '/': case '^': maths++; break;
+            case 0xE2: /* U+2200-U+22FF: the maths symbols but for pi and plus-minus */
+                if (i + 2 < n && raw[i + 1] == 0x88) {
+                    switch (raw[i + 2]) {
+                        case 0x9A: case 0x91: case 0xAB: case 0x9E: case 0x80: case 0x83:
+                        case 0x88: case 0x82: symbols++; break;
+                        default: break;
+                    }
+                } else if (i + 2 < n && raw[i + 1] == 0x89) {
+                    switch (raw[i + 2]) {
+                        case 0xA4: case 0xA5: case 0xA0: symbols++; break;
+                        default: break;
+                    }
+                }
+                break;
+            case 0xCF: if (i + 1 < n && raw[i + 1] == 0x80) symbols++; break;
+            case 0xC2: if (i + 1 < n && raw[i + 1] == 0xB1) symbols++; break;
             default: break;
         }
     }
     PyBuffer_Release(&data);
-    return Py_BuildValue("nnnnnnnnnnnnii", spaces, newlines, fences, code, digits, maths,
+    return Py_BuildValue("nnnnnnnnnnnniin", spaces, newlines, fences, code, digits, maths,
                          questions, upper, runs, stops, commas, dollars, latex,
-                         choice_a && choice_b);
+                         choice_a && choice_b, symbols);
 }
 
 /* Spans of (start, end) pairs as bytes of int64, grown as needed. */

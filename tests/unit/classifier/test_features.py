@@ -67,3 +67,10 @@ def test_the_c_kernels_are_built_where_a_compiler_exists() -> None:
     # numpy there would be a performance regression nobody sees.
     if shutil.which("gcc") or shutil.which("cc"):
         assert Featurizer(10).native
+
+
+def test_maths_symbols_count_as_maths() -> None:
+    with_symbols = dense_features("curly “quotes” and x ≤ y ± 1 with √2", 1)
+    without = dense_features("curly “quotes” and x <= y +- 1 with sqrt2", 1)
+    maths = DENSE_NAMES.index("math_chars")
+    assert with_symbols[maths] > without[maths]

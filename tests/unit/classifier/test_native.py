@@ -75,7 +75,7 @@ def test_span_pairs_of_nothing_is_empty() -> None:
 
 
 _BYTES = st.binary(max_size=300) | st.text(
-    alphabet=st.sampled_from("`$\\\n .,?AB{};=<>[]+*/^09az-"), max_size=200
+    alphabet=st.sampled_from("`$\\\n .,?AB{};=<>[]+*/^09az-√∑∫π≤≥≠±∞∀∃∈∂∁≦≈\u2010ϐ²"), max_size=200
 ).map(str.encode)
 
 
