@@ -171,6 +171,11 @@ class Response:
         self.status = connection.status
         self.headers = connection.headers  # names lower-cased
 
+    @property
+    def complete(self) -> bool:
+        """The whole body has arrived (reading it will not wait)."""
+        return self._connection is not None and self._connection.done
+
     async def __aenter__(self) -> Response:
         return self
 

@@ -102,6 +102,28 @@ async def test_a_keep_alive_connection_serves_call_after_call() -> None:
     )
 
 
+async def test_complete_says_whether_reading_the_body_would_wait() -> None:
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader, stats)
+        writer.write(answer(b"at once"))  # status line, headers and body in one write
+        await writer.drain()
+        await read_request(reader, stats)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+        await writer.drain()
+        await asyncio.sleep(0.1)
+        writer.write(b"later")
+        await writer.drain()
+
+    async with serve(handler) as (url, stats):
+        pool = Pool(url, limit=1, connect_timeout=1)
+        first = await pool.request("GET", "/", {})
+        assert first.complete and await first.read() == b"at once"
+        second = await pool.request("GET", "/", {})
+        assert not second.complete and await second.read() == b"later"
+        assert not second.complete  # read and released: nothing more to read from it
+        await pool.close()
+
+
 async def test_chunked_body_read_whole_and_line_by_line_across_chunk_edges() -> None:
     pieces = [b'data: {"a"', b":1}\n\ndata: [DO", b"NE]\n\n"]
 
