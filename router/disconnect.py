@@ -11,6 +11,7 @@ Starlette's StreamingResponse already stops the relay, which closes the upstream
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from types import TracebackType
 
 from starlette.types import Receive
@@ -50,9 +51,9 @@ class DisconnectWatch:
         tb: TracebackType | None,
     ) -> None:
         assert self._watcher is not None and self._task is not None
-        # Not awaited: the watcher only waits on `receive`, so it ends at its next step without
-        # taking a message, and the handler goes on at once instead of a loop turn later.
         self._watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._watcher
         if not self.disconnected:
             return
         self._task.uncancel()  # the cancel was ours, not the server's
