@@ -58,6 +58,11 @@ def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
         needles = tuple(keywords)
         hits = native.span_pairs(native.kernels.find_all(lowered, needles))
         return [(start, start + len(needles[k])) for k, start in hits]
+    return find_each(lowered, keywords)
+
+
+def find_each(lowered: str, keywords: Iterable[str]) -> list[Window]:
+    """`keyword_anchors` with `str.find`, keyword by keyword (the reference for `find_all`)."""
     found = []
     for keyword in keywords:
         i = lowered.find(keyword)

@@ -40,23 +40,13 @@ def test_long_runs_equal_str_split(text: str, minimum: int) -> None:
     assert credentials.long_tokens(text, minimum) == want
 
 
-def _find_all_reference(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
-    found = []
-    for needle in needles:
-        i = text.find(needle)
-        while i != -1:
-            found.append((i, i + len(needle)))
-            i = text.find(needle, i + 1)
-    return found
-
-
 @settings(max_examples=400, deadline=None)
 @given(
     text=st.text(alphabet="ab@ :=pas", max_size=120),
     needles=st.lists(st.text(alphabet="ab@ :=pas", min_size=1, max_size=4), max_size=5),
 )
 def test_find_all_equals_repeated_str_find(text: str, needles: list[str]) -> None:
-    want = _find_all_reference(text, tuple(needles))  # overlapping hits too ("aa" in "aaa")
+    want = windows.find_each(text, needles)  # overlapping hits too ("aa" in "aaa")
     hits = native.span_pairs(native.kernels.find_all(text, tuple(needles)))
     assert [(s, s + len(needles[k])) for k, s in hits] == want
     assert windows.keyword_anchors(text, needles) == want

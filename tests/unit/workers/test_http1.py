@@ -8,71 +8,12 @@ import shutil
 import socket
 import ssl
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
+from tests.fakes.raw_http import Handler, Server, answer, read_request, serve
 from workers.http1 import ConnectFailed, Pool, ResponseBroken
-
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-class Server:
-    def __init__(self) -> None:
-        self.connections = 0
-        self.open = 0
-        self.most_open = 0
-        self.requests: list[bytes] = []
-
-
-@asynccontextmanager
-async def serve(handler: Handler) -> AsyncIterator[tuple[str, Server]]:
-    """A TCP server calling `handler` per connection; counts connections and requests."""
-    stats = Server()
-    tasks: set[asyncio.Task[None]] = set()
-
-    async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        tasks.add(task)
-        stats.connections += 1
-        stats.open += 1
-        stats.most_open = max(stats.most_open, stats.open)
-        try:
-            await handler(reader, writer)
-        except (asyncio.CancelledError, ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            stats.open -= 1
-            writer.close()
-
-    server = await asyncio.start_server(on_connect, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1", stats
-    finally:
-        server.close()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await server.wait_closed()
-
-
-async def read_request(reader: asyncio.StreamReader, stats: Server) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":")[1])
-    body = await reader.readexactly(length)
-    stats.requests.append(head + body)
-    return body
-
-
-def answer(body: bytes, extra: bytes = b"") -> bytes:
-    return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n" % (len(body), extra) + body
 
 
 def keep_alive(stats: list[Server], body: bytes = b"ok") -> Handler:

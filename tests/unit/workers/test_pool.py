@@ -24,6 +24,9 @@ class StubClient:
     async def probe(self) -> bool | None:
         return None
 
+    async def get_text(self, path: str) -> str | None:
+        return None
+
     async def close(self) -> None:
         return None
 

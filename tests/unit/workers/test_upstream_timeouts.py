@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
 
 from router.routing import Timeouts, Upstream
+from tests.fakes.raw_http import Handler, Server, read_request, serve
 from workers.failures import UpstreamFailure
 from workers.upstream import OpenAIUpstream
 
@@ -23,40 +22,20 @@ HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d
 )
 
 
-@asynccontextmanager
-async def scheduled_server(head_after: float, body_after: float | None) -> AsyncIterator[str]:
-    """Answers every request: the status line and headers after `head_after` seconds, the body
+def scheduled(head_after: float, body_after: float | None) -> Handler:
+    """Answers one request: the status line and headers after `head_after` seconds, the body
     `body_after` seconds later (never, if None)."""
 
-    handlers: set[asyncio.Task[None]] = set()
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader, Server())
+        await asyncio.sleep(head_after)
+        writer.write(HEAD)
+        await writer.drain()
+        await asyncio.sleep(30 if body_after is None else body_after)
+        writer.write(BODY)
+        await writer.drain()
 
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        handlers.add(task)
-        try:
-            await reader.readuntil(b"\r\n\r\n")
-            await asyncio.sleep(head_after)
-            writer.write(HEAD)
-            await writer.drain()
-            await asyncio.sleep(30 if body_after is None else body_after)
-            writer.write(BODY)
-            await writer.drain()
-        except (asyncio.CancelledError, ConnectionError):
-            pass  # the test is over, or the client gave up
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.close()
-        for task in handlers:
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
-        await server.wait_closed()
+    return handler
 
 
 def client(base_url: str, first_byte: float, total: float) -> OpenAIUpstream:
@@ -69,7 +48,7 @@ def client(base_url: str, first_byte: float, total: float) -> OpenAIUpstream:
 
 
 async def call(head_after: float, body_after: float | None) -> tuple[object, float]:
-    async with scheduled_server(head_after, body_after) as url:
+    async with serve(scheduled(head_after, body_after)) as (url, _):
         upstream = client(url, first_byte=0.3, total=0.9)
         started = time.monotonic()
         try:
@@ -99,7 +78,7 @@ async def test_the_body_may_take_longer_than_first_byte_but_not_than_total() -> 
 
 @pytest.mark.parametrize("first_byte", [0.3, 5.0])
 async def test_total_shorter_than_first_byte_bounds_the_wait_for_headers(first_byte: float) -> None:
-    async with scheduled_server(head_after=5.0, body_after=0.0) as url:
+    async with serve(scheduled(head_after=5.0, body_after=0.0)) as (url, _):
         upstream = client(url, first_byte=first_byte, total=0.4)
         started = time.monotonic()
         with pytest.raises(UpstreamFailure) as info:
