@@ -252,8 +252,8 @@ class Pool:
         """Send a request for `path` (from the root: the base URL's path is not prepended) and
         wait for the answer's status line and headers. Raises `ConnectFailed` or
         `ResponseBroken`."""
+        payload = self.encode(method, path, headers, body)  # before taking a slot: may raise
         await self._slots.acquire()
-        payload = self.encode(method, path, headers, body)
         try:
             connection = self._reusable()
             while True:
