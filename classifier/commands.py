@@ -111,7 +111,7 @@ EXIT_INCOMPLETE = 75  # EX_TEMPFAIL: labelling stopped early; the same command r
 
 def _distill_parser() -> argparse.ArgumentParser:
     from classifier import distill  # imports scikit-learn: only when distilling
-    from classifier.train import N_BITS
+    from classifier.gated_fit import N_BITS
 
     p = argparse.ArgumentParser(prog="tiergate distill", description=distill.__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip

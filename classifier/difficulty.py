@@ -22,7 +22,7 @@ alone. So the head is a small mixture of experts, all of it linear algebra on on
 
 difficulty = sum over domains of P(domain | prompt) * sigmoid(expert_domain(stack, own_domain)).
 The gate and the domain heads read the same folded buckets, so one gather serves both.
-`probability` is the lean single-prompt path; `train.batch_probability` computes the same on a
+`probability` is the lean single-prompt path; `gated_fit.batch_probability` computes the same on a
 feature matrix, and a unit test holds the two equal.
 """
 

@@ -2,7 +2,7 @@
 
     collect   prompt files (JSONL, CSV, decision log) -> collected.jsonl, deduplicated by id
     label     the teacher labels every collected prompt -> labels.jsonl (resumable)
-    train     the difficulty head of `train.fit_gated` on the soft labels -> student.skops
+    train     the difficulty head of `gated_fit.fit_gated` on the soft labels -> student.skops
     eval      the teacher labels the held-out prompts -> teacher_eval.jsonl (resumable); the
               student, the teacher, prompt length and random are scored with RouteLLM's metrics
               (`metrics`, via `card.evaluate`) per data set -> card.json
@@ -27,7 +27,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from classifier import datasets, distill_card, features, prompts, train
+from classifier import datasets, distill_card, features, gated_fit, prompts, train
 from classifier.artifact import read_artifact
 from classifier.difficulty import GatedHead
 from classifier.judge import JudgeConfig
@@ -78,7 +78,7 @@ class DistillConfig:
     teacher_data: Path | None = None  # labelled JSONL; default: the offline training splits
     eval_data: Path | None = None  # graded JSONL; default: the offline held-out splits
     max_per_set: int = 2000  # rows per data set taken from the offline data (0: all)
-    n_bits: int = train.N_BITS
+    n_bits: int = gated_fit.N_BITS
     k: int = 25
     judge: JudgeConfig | None = None
     cache_dir: Path | None = None  # embedding / judge answer caches (default: work_dir/cache)
@@ -212,7 +212,8 @@ def train_stage(
     run.manifest.start("train", key)
     examples = [datasets.Example(p.dataset, p.text, labels[p.id], False) for p in rows]
     featurizer = features.Featurizer(run.config.n_bits)
-    head = train.fit_gated(examples, featurizer, run.config.seed, lambda s: run.log(f"train: {s}"))
+    seed = run.config.seed
+    head = gated_fit.fit_gated(examples, featurizer, seed, lambda s: run.log(f"train: {s}"))
     train.save_head(path, head, {"seed": run.config.seed, "distilled": True})
     run.manifest.finish("train", key, path)
     return path
@@ -222,9 +223,9 @@ def student_scores(path: Path, texts: Sequence[str]) -> tuple[list[float], str]:
     """Scores of the saved student on `texts` (read back from disk) and its weights sha256."""
     content = read_artifact(path)
     head = GatedHead.from_content(content)
-    matrix = train.build_matrix(features.Featurizer(head.n_bits), texts)
+    matrix = gated_fit.build_matrix(features.Featurizer(head.n_bits), texts)
     digest = str(distill_card.metadata_of(content).get("weights_sha256", ""))
-    return train.batch_probability(head, matrix).tolist(), digest
+    return gated_fit.batch_probability(head, matrix).tolist(), digest
 
 
 def run(config: DistillConfig) -> dict[str, Any]:

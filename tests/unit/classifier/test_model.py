@@ -9,8 +9,8 @@ import pytest
 
 from classifier import DEFAULT_ARTIFACT, Classifier, Scores, datasets, sensitivity
 from classifier.features import Featurizer
+from classifier.gated_fit import batch_probability, build_matrix, export_head, fit_gated, fit_head
 from classifier.model import lean_probability
-from classifier.train import batch_probability, build_matrix, export_head, fit_gated, fit_head
 
 _WORDS = [
     "prove",

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from classifier import datasets, train
+from classifier import datasets, gated_fit
 from classifier.features import Featurizer
-from classifier.train import Stage, dataset_weights, expert_columns, fit_experts, fit_stage, main
+from classifier.gated_fit import Stage, dataset_weights, expert_columns, fit_experts, fit_stage
+from classifier.train import main
 
 
 def test_missing_data_folder_skips_with_a_message(
@@ -70,7 +71,7 @@ def test_domains_without_a_design_get_the_default_expert() -> None:
 
 
 def test_gate_prior_favours_its_domain(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(train, "GATE_PRIOR", {})
+    monkeypatch.setattr(gated_fit, "GATE_PRIOR", {})
     plain = _stage(3).gate[2]
-    monkeypatch.setattr(train, "GATE_PRIOR", {"b": 2.5})
+    monkeypatch.setattr(gated_fit, "GATE_PRIOR", {"b": 2.5})
     np.testing.assert_allclose(_stage(3).gate[2] - plain, [0.0, 2.5], rtol=0, atol=1e-12)
