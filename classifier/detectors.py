@@ -93,7 +93,7 @@ def build_detectors() -> Detectors:
 
 
 # Words just before a number that make it a phone number or a card number (lower-cased).
-# A phone cue must start a word ("during" holds "ring", "hotel" "tel", "recall" "call").
+# A cue must start a word ("during" holds "ring", "hotel" "tel", "recall" "call").
 _PHONE_CUES = ("phone", "call", "tel", "mobile", "cell", "fax", "desk", "reach", "contact",
                "text", "sms", "whatsapp", "dial", "ring", "message", "hotline", "landline",
                "helpline", "voicemail", "pager", "answering", "my number", "his number",
@@ -104,14 +104,9 @@ _CUE_REACH = 32
 
 
 def _cued(text: str, start: int, cues: tuple[str, ...]) -> bool:
+    """A word of `cues` starts within `_CUE_REACH` characters before `start`."""
     before = text[max(0, start - _CUE_REACH) : start].lower()
-    return any(cue in before for cue in cues)
-
-
-def _phone_cued(text: str, start: int) -> bool:
-    """A word of `_PHONE_CUES` starts within `_CUE_REACH` characters before `start`."""
-    before = text[max(0, start - _CUE_REACH) : start].lower()
-    for cue in _PHONE_CUES:
+    for cue in cues:
         i = before.find(cue)
         while i != -1:
             # a word starts after a non-letter or a literal "\n" (JSON-escaped text)
@@ -192,7 +187,7 @@ def _numbers(text: str, d: Detectors, start: int, end: int, scan: int) -> list[S
         if (
             all(m.end() <= s or m.start() >= e for s, e in phones)
             and validators.is_local_phone(m.group())
-            and _phone_cued(text, m.start())
+            and _cued(text, m.start(), _PHONE_CUES)
         ):
             phones.append(m.span())
     return found + [("PHONE_NUMBER", s, e) for s, e in phones]

@@ -47,6 +47,7 @@ class AnthropicUpstream(OpenAIUpstream):
         self._path = self._base_path + "/messages"
         self._headers = {
             "Content-Type": "application/json",
+            "User-Agent": "tiergate",
             "anthropic-version": ANTHROPIC_VERSION,
         }
         if api_key:

@@ -123,28 +123,29 @@ class OpenAIUpstream:
             return self._base_path.removesuffix("/v1") + "/health"
         return self._base_path + "/models"
 
+    async def _get(self, path: str) -> tuple[int, bytes]:
+        """GET `path` (from the server's root) within connect + 3 seconds: status and body."""
+        async with asyncio.timeout(self.spec.timeouts.connect + 3):
+            async with await self.pool.request("GET", path, self._headers) as r:
+                return r.status, await r.read()
+
     async def probe(self) -> bool | None:
         """True = healthy, False = down (refused, error status), None = no answer in time."""
         try:
-            async with asyncio.timeout(self.spec.timeouts.connect + 3):
-                async with await self.pool.request("GET", self.health_path(), self._headers) as r:
-                    await r.read()
-                    return r.status == 200
+            status, _ = await self._get(self.health_path())
         except TimeoutError:
             return None
         except (ConnectionError, OSError):
             return False
+        return status == 200
 
     async def get_text(self, path: str) -> str | None:
         """GET a path from the server's root (e.g. vLLM's `/metrics`); None on any failure."""
-        full = self._base_path.removesuffix("/v1") + path
         try:
-            async with asyncio.timeout(self.spec.timeouts.connect + 3):
-                async with await self.pool.request("GET", full, self._headers) as r:
-                    raw = await r.read()
-                    return raw.decode("utf-8", "replace") if r.status == 200 else None
+            status, raw = await self._get(self._base_path.removesuffix("/v1") + path)
         except (TimeoutError, ConnectionError, OSError):
             return None
+        return raw.decode("utf-8", "replace") if status == 200 else None
 
     async def _post(self, payload: Mapping[str, Any]) -> Response:
         """POST and wait for the status line; 5xx/429 -> UpstreamFailure, 4xx -> RelayedError."""

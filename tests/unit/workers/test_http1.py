@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes.raw_http import Handler, Server, answer, read_request, serve
+from tests.fakes.raw_http import Handler, Server, answer, once, read_request, serve
 from workers.http1 import ConnectFailed, Pool, ResponseBroken
 
 
-def keep_alive(stats: list[Server], body: bytes = b"ok") -> Handler:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+def keep_alive(body: bytes = b"ok") -> Handler:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         while True:
-            await read_request(reader, stats[0])
+            await read_request(reader, stats)
             writer.write(answer(body))
             await writer.drain()
 
@@ -27,9 +29,7 @@ def keep_alive(stats: list[Server], body: bytes = b"ok") -> Handler:
 
 
 async def test_a_keep_alive_connection_serves_call_after_call() -> None:
-    holder: list[Server] = []
-    async with serve(keep_alive(holder, b'{"a":1}')) as (url, stats):
-        holder.append(stats)
+    async with serve(keep_alive(b'{"a":1}')) as (url, stats):
         pool = Pool(url, limit=4, connect_timeout=1)
         for n in range(3):
             async with await pool.request("POST", "/v1/x", {"X-N": str(n)}, b"{}") as r:
@@ -44,7 +44,9 @@ async def test_a_keep_alive_connection_serves_call_after_call() -> None:
 
 
 async def test_complete_says_whether_reading_the_body_would_wait() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         await read_request(reader, stats)
         writer.write(answer(b"at once"))  # status line, headers and body in one write
         await writer.drain()
@@ -55,7 +57,7 @@ async def test_complete_says_whether_reading_the_body_would_wait() -> None:
         writer.write(b"later")
         await writer.drain()
 
-    async with serve(handler) as (url, stats):
+    async with serve(handler) as (url, _):
         pool = Pool(url, limit=1, connect_timeout=1)
         first = await pool.request("GET", "/", {})
         assert first.complete and await first.read() == b"at once"
@@ -68,7 +70,9 @@ async def test_complete_says_whether_reading_the_body_would_wait() -> None:
 async def test_chunked_body_read_whole_and_line_by_line_across_chunk_edges() -> None:
     pieces = [b'data: {"a"', b":1}\n\ndata: [DO", b"NE]\n\n"]
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         while True:
             await read_request(reader, stats)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n")
@@ -93,12 +97,8 @@ async def test_chunked_body_read_whole_and_line_by_line_across_chunk_edges() -> 
 
 
 async def test_a_body_ended_by_the_connection_is_whole_and_not_reused() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end")
-        await writer.drain()
-
-    async with serve(handler) as (url, stats):
+    closing = b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil the end"
+    async with serve(once(closing)) as (url, stats):
         pool = Pool(url, limit=2, connect_timeout=1)
         for _ in range(2):
             r = await pool.request("GET", "/", {})
@@ -108,12 +108,8 @@ async def test_a_body_ended_by_the_connection_is_whole_and_not_reused() -> None:
 
 
 async def test_an_idle_connection_the_server_closed_is_replaced_without_an_error() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(answer(b"once"))  # keep-alive by default, then closed: a keep-alive race
-        await writer.drain()
-
-    async with serve(handler) as (url, stats):
+    # keep-alive by default, then closed by the server: the keep-alive race
+    async with serve(once(answer(b"once"))) as (url, stats):
         pool = Pool(url, limit=2, connect_timeout=1)
         assert await (await pool.request("GET", "/", {})).read() == b"once"
         await asyncio.sleep(0.05)  # the server has closed it by now
@@ -123,7 +119,9 @@ async def test_an_idle_connection_the_server_closed_is_replaced_without_an_error
 
 
 async def test_a_reused_connection_closed_before_any_answer_byte_is_retried_once() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         await read_request(reader, stats)
         writer.write(answer(b"first" if stats.connections == 1 else b"fresh"))
         await writer.drain()
@@ -139,10 +137,7 @@ async def test_a_reused_connection_closed_before_any_answer_byte_is_retried_once
 
 
 async def test_a_fresh_connection_closed_before_any_answer_byte_is_not_retried() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)  # and close without a word
-
-    async with serve(handler) as (url, stats):
+    async with serve(once(b"")) as (url, stats):
         pool = Pool(url, limit=1, connect_timeout=1)
         with pytest.raises(ResponseBroken):
             await pool.request("GET", "/", {})
@@ -153,7 +148,9 @@ async def test_a_fresh_connection_closed_before_any_answer_byte_is_not_retried()
 async def test_the_connection_limit_queues_callers() -> None:
     release = asyncio.Event()
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         while True:
             await read_request(reader, stats)
             await release.wait()
@@ -179,13 +176,7 @@ async def test_the_connection_limit_queues_callers() -> None:
 async def test_a_large_body_arrives_whole_through_back_pressure() -> None:
     big = bytes(range(256)) * 8192  # 2 MiB
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(answer(big))
-        await writer.drain()
-        await asyncio.sleep(5)
-
-    async with serve(handler) as (url, stats):
+    async with serve(once(answer(big), linger=5)) as (url, _):
         pool = Pool(url, limit=1, connect_timeout=1)
         r = await pool.request("GET", "/", {})
         await asyncio.sleep(0.2)  # let the socket fill: reading pauses at 256 KiB buffered
@@ -197,16 +188,15 @@ async def test_a_large_body_arrives_whole_through_back_pressure() -> None:
 
 
 async def test_an_unfinished_answer_closes_its_connection() -> None:
-    holder: list[Server] = []
-
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
         while True:
-            await read_request(reader, holder[0])
+            await read_request(reader, stats)
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
             await writer.drain()
 
     async with serve(handler) as (url, stats):
-        holder.append(stats)
         pool = Pool(url, limit=1, connect_timeout=1)
         (await pool.request("GET", "/", {})).close()  # body never read
         (await pool.request("GET", "/", {})).close()
@@ -215,12 +205,8 @@ async def test_an_unfinished_answer_closes_its_connection() -> None:
 
 
 async def test_a_connection_broken_mid_body_raises_response_broken() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
-        await writer.drain()
-
-    async with serve(handler) as (url, stats):
+    partial = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial"
+    async with serve(once(partial)) as (url, _):
         pool = Pool(url, limit=1, connect_timeout=1)
         r = await pool.request("GET", "/", {})
         with pytest.raises(ResponseBroken):
@@ -230,13 +216,7 @@ async def test_a_connection_broken_mid_body_raises_response_broken() -> None:
 
 
 async def test_garbage_instead_of_http_raises_response_broken() -> None:
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(b"SSH-2.0-OpenSSH_9.2\r\n\r\n")
-        await writer.drain()
-        await asyncio.sleep(5)
-
-    async with serve(handler) as (url, stats):
+    async with serve(once(b"SSH-2.0-OpenSSH_9.2\r\n\r\n", linger=5)) as (url, _):
         pool = Pool(url, limit=1, connect_timeout=1)
         with pytest.raises(ResponseBroken):
             await pool.request("GET", "/", {})
@@ -281,25 +261,13 @@ async def test_https_verifies_the_server_against_the_trust_store(
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, stats)
-        writer.write(answer(b"over tls"))
-        await writer.drain()
-        await asyncio.sleep(5)
-
-    stats = Server()
-    server = await asyncio.start_server(handler, "127.0.0.1", 0, ssl=context)
-    port = server.sockets[0].getsockname()[1]
-    try:
-        untrusted = Pool(f"https://localhost:{port}", limit=1, connect_timeout=2)
+    async with serve(once(answer(b"over tls"), linger=5), tls=context) as (url, _):
+        untrusted = Pool(url, limit=1, connect_timeout=2)
         with pytest.raises(ConnectFailed, match="CERTIFICATE_VERIFY_FAILED"):
             await untrusted.request("GET", "/", {})
         await untrusted.close()
         monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # read by ssl.create_default_context
-        trusted = Pool(f"https://localhost:{port}", limit=1, connect_timeout=2)
+        trusted = Pool(url, limit=1, connect_timeout=2)
         response = await trusted.request("GET", "/", {})
         assert await response.read() == b"over tls"
         await trusted.close()
-    finally:
-        server.close()
-        await asyncio.sleep(0.05)

@@ -26,8 +26,10 @@ def scheduled(head_after: float, body_after: float | None) -> Handler:
     """Answers one request: the status line and headers after `head_after` seconds, the body
     `body_after` seconds later (never, if None)."""
 
-    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await read_request(reader, Server())
+    async def handler(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, stats: Server
+    ) -> None:
+        await read_request(reader, stats)
         await asyncio.sleep(head_after)
         writer.write(HEAD)
         await writer.drain()
