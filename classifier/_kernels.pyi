@@ -4,7 +4,7 @@ def tag_scores(
     data: bytes,
     max_bytes: int,
     n_bits: int,
-    weights: object,
+    table: object,
     intercepts: object,
     threshold: float,
     /,

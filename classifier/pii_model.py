@@ -16,7 +16,7 @@ numpy reference that training uses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -97,10 +97,19 @@ class PiiTagger:
     weights: npt.NDArray[np.float64]
     intercepts: npt.NDArray[np.float64]
     threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
+    # The weights as float32, which serving reads (C kernel and numpy alike), sums taken in
+    # double: 3 MB instead of 6, so more of the table stays in cache between requests. Scores
+    # move by ~1e-6 at most (float32 keeps 7 digits); the artifact keeps float64.
+    table: npt.NDArray[np.float32] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        table = np.ascontiguousarray(self.weights, dtype=np.float32)
+        table.flags.writeable = False
+        object.__setattr__(self, "table", table)
 
     def _native(self, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
         return native.kernels.tag_scores(
-            data, features.MAX_BYTES, self.n_bits, self.weights, self.intercepts, self.threshold
+            data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold
         )
 
     def word_scores(self, featurizer: features.Featurizer, data: bytes) -> tuple[
@@ -112,7 +121,7 @@ class PiiTagger:
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
             return logits, native.int64s(starts_b), native.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data)
-        return self.weights[keys].sum(axis=0) + self.intercepts, starts, ends
+        return self.table[keys].sum(axis=0, dtype=np.float64) + self.intercepts, starts, ends
 
     def word_labels(self, featurizer: features.Featurizer, data: bytes) -> tuple[
         npt.NDArray[np.int64], IntArray, IntArray

@@ -26,10 +26,12 @@ static inline uint64_t gap_class(unsigned char b) {
     }
 }
 
-/* tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)
+/* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold)
  *   -> (starts, ends, logits, labels) as bytes: int64 word starts and ends, float64 logits
  * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
- * probability is at least `threshold`, else 0 (O). */
+ * probability is at least `threshold`, else 0 (O). `table` is the weights as float32
+ * (`PiiTagger.table`): 3 MB instead of 6, so more of it stays in cache between requests; the
+ * sums are taken in double. */
 PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     Py_buffer data, weights, intercepts;
     Py_ssize_t max_bytes;
@@ -41,9 +43,9 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
     uint64_t *hashes = NULL, *shapes = NULL;
     Py_ssize_t buckets = (Py_ssize_t)1 << n_bits;
-    if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(double) ||
+    if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(float) ||
         intercepts.len != N_LABELS * (Py_ssize_t)sizeof(double)) {
-        PyErr_SetString(PyExc_ValueError, "weights must be float64 (2**n_bits, 6), intercepts (6,)");
+        PyErr_SetString(PyExc_ValueError, "table must be float32 (2**n_bits, 6), intercepts float64 (6,)");
         goto done;
     }
     const unsigned char *raw = (const unsigned char *)data.buf;
@@ -78,7 +80,8 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     if (!logits_b || !labels_b) goto done;
     double *logits = (double *)PyBytes_AS_STRING(logits_b);
     unsigned char *labels = (unsigned char *)PyBytes_AS_STRING(labels_b);
-    const double *w = (const double *)weights.buf, *b = (const double *)intercepts.buf;
+    const float *w = (const float *)weights.buf;
+    const double *b = (const double *)intercepts.buf;
     uint64_t mask = (uint64_t)buckets - 1;
     /* exp(O - best) > 1/threshold - 1 already puts the sum over the bound, so a word whose O
      * score leads the best label by more than this margin is O without computing any exp */
@@ -91,8 +94,8 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         };
         double *row = logits + i * N_LABELS;
         for (int f = 0; f < N_FEATURES; f++) {
-            const double *wr = w + (mix(keys[f] + (uint64_t)f * SALT) & mask) * N_LABELS;
-            for (int l = 0; l < N_LABELS; l++) row[l] = f ? row[l] + wr[l] : wr[l];
+            const float *wr = w + (mix(keys[f] + (uint64_t)f * SALT) & mask) * N_LABELS;
+            for (int l = 0; l < N_LABELS; l++) row[l] = f ? row[l] + (double)wr[l] : (double)wr[l];
         }
         for (int l = 0; l < N_LABELS; l++) row[l] += b[l];
         /* the best non-O label is tagged when exp-sum relative to it is <= 1 / threshold, i.e.

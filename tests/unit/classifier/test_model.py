@@ -80,7 +80,8 @@ def test_gated_head_lean_path_equals_batch_path() -> None:
     batch = batch_probability(head, build_matrix(featurizer, test))
     lean = np.array([head.probability(featurizer, text, 1) for text in test])
     assert batch.std() > 0.001 and head.domains == ("a", "b", "c")
-    np.testing.assert_allclose(lean, batch, rtol=0, atol=1e-9)
+    # serving reads float32 copies of the weight tables (sums in double): ~1e-8 here
+    np.testing.assert_allclose(lean, batch, rtol=0, atol=1e-6)
 
 
 def test_shipped_artifact_loads_fast_and_scores_in_range() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,3 +93,23 @@ def test_c_difficulty_head_equals_the_numpy_head(words: list[str], turns: int) -
 @functools.cache
 def _classifier() -> Classifier:
     return Classifier.load()
+
+
+def test_serving_tables_are_float32_copies_and_the_kernels_refuse_float64() -> None:
+    clf = _classifier()
+    tagger, head = clf.tagger, clf.head
+    assert tagger.table.dtype == np.float32 and tagger.weights.dtype == np.float64
+    np.testing.assert_allclose(tagger.table, tagger.weights, rtol=1e-6, atol=1e-30)
+    assert head._base.dtype == head._by_bucket.dtype == np.float32
+    np.testing.assert_allclose(head._base, head.base.weights, rtol=1e-6, atol=1e-30)
+    data = b"call me at home"
+    with pytest.raises(ValueError, match="float32"):
+        native.kernels.tag_scores(data, 1024, tagger.n_bits, tagger.weights, tagger.intercepts, 0.5)
+    dense = np.zeros(head.base.dense_weights.size)
+    with pytest.raises(ValueError, match="inconsistent"):
+        native.kernels.gated_head(
+            data, 1024, head.n_bits, head.base.weights, head.base.dense_weights, 0.0,
+            head.gate_bits, head._by_bucket, head.gate_intercepts, head.gate_dense,
+            head.domain_intercepts, head.expert_weights, head.expert_own,
+            head.expert_intercepts, dense,
+        )  # fmt: skip
