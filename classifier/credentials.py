@@ -13,10 +13,8 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from classifier import native, windows
 
 SECRET = "SECRET"
 
@@ -208,7 +206,8 @@ def build_rules() -> tuple[SecretRule, ...]:
               r"|glagent-[A-Za-z0-9_-]{50,1024}|GR1348941[A-Za-z0-9_-]{20,50})" + _E),
         # JFrog Artifactory: API keys start AKC, identity/access tokens AP[0-9A-F]; reference
         # tokens are base64 of "reftkn:01:". Short runs: the keys may sit in 11-character tokens.
-        _rule("artifactory", "AKC AP", r"(?<![A-Za-z0-9])(?:AKC[A-Za-z0-9]{10,}"
+        _rule("artifactory", "AKC " + " ".join(f"AP{c}" for c in "0123456789ABCDEF"),
+              r"(?<![A-Za-z0-9])(?:AKC[A-Za-z0-9]{10,}"
               r"|AP[0-9A-F][A-Za-z0-9]{8,})(?![A-Za-z0-9])", _is_not_a_word, min_length=11),
         _rule("artifactory_reference", "cmVmdGtuOjAxOj", _B + r"cmVmdGtuOjAxOj[A-Za-z0-9]{40,}"),
         _rule("npm_token", "npm_", _B + r"npm_[A-Za-z0-9]{36}" + _E),
@@ -250,97 +249,3 @@ def build_rules() -> tuple[SecretRule, ...]:
               reach=200,  # a local part, its domain, separator and a value of at most 64
               head=r"[A-Za-z0-9._%+-]+@"),
     )  # fmt: skip
-
-
-def _matches(text: str, rule: SecretRule, start: int, end: int) -> Iterator[tuple[int, int]]:
-    return _accepted(rule, rule.pattern.finditer(text, start, end))
-
-
-def _headed(text: str, rule: SecretRule, start: int, end: int) -> Iterator[tuple[int, int]]:
-    assert rule.head is not None
-    heads = rule.head.finditer(text, start, end)
-    whole = (rule.pattern.match(text, h.start(), h.start() + rule.reach) for h in heads)
-    return _accepted(rule, (m for m in whole if m is not None))
-
-
-def _accepted(rule: SecretRule, matches: Iterator[re.Match[str]]) -> Iterator[tuple[int, int]]:
-    for match in matches:
-        value = match.group(rule.group)
-        if rule.check is not None and not rule.check(value):
-            continue
-        left, right = match.span(rule.group)
-        if len(value) > 1 and value[0] in "\"'" and value[-1] == value[0]:
-            left, right = left + 1, right - 1  # report the quoted value, not its quotes
-        yield left, right
-
-
-def long_tokens(text: str, minimum: int = 16) -> list[tuple[int, int]]:
-    """(start, end) of every whitespace-free run of at least `minimum` characters: `str.split`
-    runs in C, about twice as fast as a regex scan, and long runs are rare in prose; the C
-    kernel's `long_runs` does the same in one pass and builds no word objects."""
-    if native.kernels is not None:
-        return native.span_pairs(native.kernels.long_runs(text, minimum))
-    found, position = [], 0
-    for word in text.split():
-        if len(word) >= minimum:
-            position = text.find(word, position)
-            found.append((position, position + len(word)))
-            position += len(word)
-    return found
-
-
-def keywords_of(rules: tuple[SecretRule, ...]) -> tuple[str, ...]:
-    """Every keyword of the rules, once each (`Detectors` keeps it: hashing the rules to memoise
-    it would cost more than it saves)."""
-    return tuple(dict.fromkeys(keyword for rule in rules for keyword in rule.keywords))
-
-
-def find_secrets(
-    text: str, lowered: str, rules: tuple[SecretRule, ...], keywords: tuple[str, ...] = ()
-) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) of every secret in `text` (spans may overlap).
-
-    Token-shaped rules run only when one of their needles occurs in the text at all (a memchr
-    scan), and then only inside the whitespace-free runs that hold a needle (`long_tokens`),
-    which ordinary prose hardly has; rules whose matches may hold spaces run in windows around
-    their keywords (all rules' keywords found in one scan; `keywords` is `keywords_of(rules)`,
-    passed in when the caller keeps it).
-    """
-    tokens = long_tokens(text)
-    joined = " ".join(text[start:end] for start, end in tokens)  # what the needles must hit
-    shorter: dict[int, list[tuple[int, int]]] = {}  # runs of fewer than 16, by minimum
-    hits: dict[str, list[tuple[int, int]]] = {}  # every rule's keywords, found in one scan
-    for start, end in windows.keyword_anchors(lowered, keywords or keywords_of(rules)):
-        hits.setdefault(lowered[start:end], []).append((start, end))
-    for rule in rules:
-        if rule.keywords:
-            anchors = [span for keyword in rule.keywords for span in hits.get(keyword, ())]
-            if rule.operators:
-                anchors = [(s, e) for s, e in anchors
-                           if any(op in lowered[e : e + 24] for op in rule.operators)]  # fmt: skip
-            if rule.head is not None:
-                # a name holding the keyword starts <= 24 characters before it; the operator
-                # follows within 24 characters (the filter above)
-                for start, end in windows.around(text, anchors, 24, 26):
-                    yield from _headed(text, rule, start, end)
-                continue
-            for start, end in windows.around(text, anchors, 40, rule.reach):
-                yield from _matches(text, rule, start, end)
-            continue
-        pool = tokens
-        if rule.min_length >= 16 and not tokens:
-            continue  # no long run anywhere: most short messages stop here
-        if rule.min_length < 16:  # shorter runs are common: look for the needle first
-            if not any(needle in text for needle in rule.needles):
-                continue
-            if rule.min_length not in shorter:
-                shorter[rule.min_length] = long_tokens(text, rule.min_length)
-            pool = shorter[rule.min_length]
-        elif not any(needle in joined for needle in rule.needles):
-            continue
-        for start, end in pool:
-            if end - start < rule.min_length:
-                continue
-            piece = text[start:end]
-            if any(needle in piece for needle in rule.needles):
-                yield from _matches(text, rule, start, end)

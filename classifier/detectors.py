@@ -16,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from classifier import context, credentials, native, validators, windows
+from classifier import context, credentials, native, secret_scan, validators, windows
 
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
@@ -43,8 +43,7 @@ class Detectors:
     iban: re.Pattern[str]
     ipv4: re.Pattern[str]
     ipv6: re.Pattern[str]
-    secrets: tuple[credentials.SecretRule, ...]
-    secret_keywords: tuple[str, ...]  # `credentials.keywords_of(secrets)`
+    secrets: secret_scan.SecretIndex
     cues: context.Cues
 
 
@@ -86,8 +85,7 @@ def build_detectors() -> Detectors:
         ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=_starting_with("[0-9A-Fa-f:]", r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}"
                                              r"(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
-        secrets=(rules := credentials.build_rules()),
-        secret_keywords=credentials.keywords_of(rules),
+        secrets=secret_scan.build_index(credentials.build_rules()),
         cues=context.build_cues(),
     )  # fmt: skip
 
@@ -124,14 +122,9 @@ _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012
 
 
 def ascii_lower(text: str) -> str:
-    """An ASCII view of `text` for keyword scans: A-Z lower-cased, every non-ASCII character
-    replaced by "?", so offsets stay aligned (`str.lower` may change the length of non-ASCII
-    text) and the view is a one-byte-per-character str. Keywords are ASCII, so they are found
-    where they were; but `str.find` on a text holding a single non-ASCII character runs on
-    2- or 4-byte units, and a 500-token prompt's dozen keyword scans cost ~3x more that way."""
-    if text.isascii():
-        return text.lower()
-    return text.encode("ascii", "replace").lower().decode("ascii")
+    """An ASCII view of `text` for keyword scans (`windows.ascii_view`), A-Z lower-cased
+    (`str.lower` may change the length of non-ASCII text; this keeps offsets aligned)."""
+    return windows.ascii_view(text).lower()
 
 
 def digit_count(text: str) -> int:
@@ -236,10 +229,11 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     """All entities in `text` as (type, start, end), non-overlapping, in text order."""
     if not text:
         return []
-    lowered = ascii_lower(text)
+    view = windows.ascii_view(text)
+    lowered = view.lower()  # `ascii_lower(text)`
     runs = number_runs(text, detectors)
     numeric = number_windows(text, runs)
-    secrets = credentials.find_secrets(text, lowered, detectors.secrets, detectors.secret_keywords)
+    secrets = secret_scan.find_secrets(text, view, lowered, detectors.secrets)
     spans = [("SECRET", s, e) for s, e in secrets]
     spans += _structured(text, lowered, detectors, runs, numeric)
     spans += context.find_cues(text, lowered, detectors.cues, numeric)

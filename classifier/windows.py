@@ -51,6 +51,13 @@ def _merged(spans: list[Window]) -> list[Window]:
     return merged
 
 
+def ascii_view(text: str) -> str:
+    """`text` with every non-ASCII character replaced by "?" (offsets kept): ASCII literals
+    occur in it exactly where they occur in `text`, and `str.find` or the C scan run on one
+    byte per character (on text holding a single 2- or 4-byte character they cost ~3x more)."""
+    return text if text.isascii() else text.encode("ascii", "replace").decode("ascii")
+
+
 def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
     """Every occurrence of each keyword in `lowered` (already lower-cased) as (start, end),
     keyword by keyword; the C kernel's `find_all` does the same on an ASCII view."""

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from classifier import Classifier, credentials, features, native, windows
+from classifier import Classifier, features, native, secret_scan, windows
 from classifier.detectors import build_detectors
 
 pytestmark = pytest.mark.skipif(native.kernels is None, reason="the C kernels were not built")
@@ -38,7 +38,7 @@ def test_digit_runs_equal_the_number_regex(text: str) -> None:
 def test_long_runs_equal_str_split(text: str, minimum: int) -> None:
     want = [m.span() for m in re.finditer(r"\S+", text) if m.end() - m.start() >= minimum]
     assert native.span_pairs(native.kernels.long_runs(text, minimum)) == want
-    assert credentials.long_tokens(text, minimum) == want
+    assert secret_scan.long_tokens(text, minimum) == want
 
 
 @settings(max_examples=400, deadline=None)

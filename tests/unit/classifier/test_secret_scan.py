@@ -1,0 +1,89 @@
+"""The secret scan's gates (which rules run, and where) never drop a match: the gated scan
+equals trying every rule in every run."""
+
+from __future__ import annotations
+
+import functools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classifier import credentials, secret_scan, windows
+from classifier.detectors import ascii_lower
+
+_FRAGMENTS = [
+    "AKIAIOSFODNN7EXAMPLE",
+    "AKCp8jQ8k2ZbB3dPz7Yt9uQ3",
+    "AP6xBk29cQz7LmW",
+    "API",
+    "APACHEFOUNDATION",
+    "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",
+    "sk-Xi8tcNiHV9awbCcvilTeT3BlbkFJ3UDnpdEwNNm6wVBp",
+    "xoxb-123456789012-abcdefghijkl",
+    "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+    "glpat-hellOworld380_testin",
+    "npm_abcdefghijklmnopqrstuvwxyz0123456789",
+    "_authToken=0f6c2a1e-93b1-4c43",
+    "password",
+    "=",
+    "password: Hunter2!x",
+    "api_key = 'q8Zr2LmX91'",
+    "admin@example.com / S3cret!pw",
+    "://",
+    "@",
+    "postgres://bob:pa55word@db.local/x",
+    "é",
+    "ü漢",
+    "\n",
+    " ",
+    "  ",
+    "key",
+    "token",
+    ":",
+    "AccountKey=",
+    "-----BEGIN PRIVATE KEY-----",
+    "eyJhbGciOiJIUzI1NiJ9",
+    ".",
+    "gh",
+    "gl",
+    "SK",
+    "AC",
+    "-us",
+]
+
+
+@functools.cache
+def _index() -> secret_scan.SecretIndex:
+    return secret_scan.build_index(credentials.build_rules())
+
+
+def _scan(text: str, gated: bool) -> list[tuple[int, int]]:
+    view = windows.ascii_view(text)
+    assert view.lower() == ascii_lower(text)
+    return sorted(secret_scan.find_secrets(text, view, view.lower(), _index(), gated))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.text(max_size=6), max_size=40))
+def test_gated_scan_equals_every_rule_everywhere(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _scan(text, gated=True) == _scan(text, gated=False)
+
+
+def test_every_rule_is_reachable_from_a_literal() -> None:
+    index = _index()
+    reached = {i for rules in index.rules_of.values() for i in rules}
+    assert reached == set(range(len(index.rules)))
+    assert set(index.needles) | set(index.short_needles) | set(index.keywords) == set(
+        index.rules_of
+    )
+
+
+def test_keys_next_to_non_ascii_text_are_found() -> None:
+    text = "Schlüssel: AKCp8jQ8k2ZbB3dPz7Yt9uQ3 und AKIAIOSFODNN7EXAMPLE — 漢字"
+    found = {text[s:e] for s, e in _scan(text, gated=True)}
+    assert found == {"AKCp8jQ8k2ZbB3dPz7Yt9uQ3", "AKIAIOSFODNN7EXAMPLE"}
+
+
+def test_an_all_capital_word_after_ap_is_not_an_artifactory_key() -> None:
+    assert _scan("Use the APACHEFOUNDATION API with APIKEYS", gated=True) == []
