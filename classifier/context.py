@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from classifier import windows
+from classifier import native, windows
 
 Span = tuple[str, int, int]
 
@@ -140,6 +140,7 @@ class Cues:
     id_number: re.Pattern[str]
     id_label: re.Pattern[str]  # where an `id_number` match can start, on the lower-cased view
     first_names: frozenset[str]
+    gate_words: frozenset[str]  # first_names and street types: a text without any has no match
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -160,18 +161,26 @@ def build_cues() -> Cues:
         # once, where `(?i:...)` compares each of the ~30 labels at every position (~20 µs in
         # a window of digits; the candidates then cost one `match` each).
         id_label=re.compile(r"\b(?:" + _ID_LABELS + r")"),
-        first_names=_FIRST_NAMES_SET | frozenset(_HONORIFICS),
+        first_names=(first_names := _FIRST_NAMES_SET | frozenset(_HONORIFICS)),
+        gate_words=first_names | _STREET_TYPES,
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip
+
+
+def any_name_or_street_type(text: str, cues: Cues) -> bool:
+    """Whether a capitalised word of `text` is a known given name, title or street type (the C
+    kernel makes a str only per capitalised word and stops at the first hit)."""
+    if native.kernels is not None:
+        return native.kernels.any_capitalised_in(text, cues.gate_words)
+    return not cues.gate_words.isdisjoint(cues.capitalised.findall(text))
 
 
 def names_and_streets(text: str, cues: Cues) -> list[Span]:
     """PERSON: a known first name or title, then a capitalised surname. ADDRESS: a house
     number, one to three capitalised words, and a street type."""
-    # Most texts hold neither a known given name nor a street type: one C-level set test on
-    # the capitalised words settles that before any per-word Python work.
-    capitalised = cues.capitalised.findall(text)
-    if cues.first_names.isdisjoint(capitalised) and _STREET_TYPES.isdisjoint(capitalised):
+    # Most texts hold neither a known given name nor a street type: one set test on the
+    # capitalised words settles that before any per-word Python work.
+    if not any_name_or_street_type(text, cues):
         return []
     words = [m.span() for m in cues.capitalised.finditer(text)
              if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip

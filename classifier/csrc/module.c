@@ -3,10 +3,10 @@
  * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
  * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger)
  * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
- * scan.c     byte_counts, digit_runs, long_runs, find_all
+ * scan.c     byte_counts, digit_runs, long_runs, find_all, any_capitalised_in
  *                                   the dense features' counts, number windows, secret
- *                                   candidates, keyword anchors (features, detectors,
- *                                   credentials, windows)
+ *                                   candidates, keyword anchors, the name rule's gate
+ *                                   (features, detectors, secret_scan, windows, context)
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
  * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
@@ -29,6 +29,8 @@ static PyMethodDef methods[] = {
      "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
     {"find_all", kernel_find_all, METH_VARARGS,
      "find_all(text, needles) -> int64 (needle index, start) pairs as bytes"},
+    {"any_capitalised_in", kernel_any_capitalised_in, METH_VARARGS,
+     "any_capitalised_in(text, words) -> whether a [A-Z][a-z]+ word of text is in words"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
     {"ngram_indices", kernel_ngram_indices, METH_VARARGS,
      "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},

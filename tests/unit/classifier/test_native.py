@@ -113,3 +113,20 @@ def test_serving_tables_are_float32_copies_and_the_kernels_refuse_float64() -> N
             head.domain_intercepts, head.expert_weights, head.expert_own,
             head.expert_intercepts, dense,
         )  # fmt: skip
+
+
+_NAME_WORDS = ["Mary", "Smith", "Street", "Dr", "JohnSmith", "MARY", "mary", "Zoë", "Élodie"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(
+        st.sampled_from(_NAME_WORDS) | st.text(alphabet="AMSaryt .,-'\n9ëÉ漢", max_size=8),
+        max_size=30,
+    )
+)
+def test_any_capitalised_in_equals_the_regex_gate(parts: list[str]) -> None:
+    cues = build_detectors().cues
+    text = "".join(parts)
+    reference = not cues.gate_words.isdisjoint(re.findall("[A-Z][a-z]+", text))
+    assert native.kernels.any_capitalised_in(text, cues.gate_words) is reference
