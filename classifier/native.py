@@ -7,6 +7,8 @@ each kernel to its reference). The helpers view a kernel's bytes output without 
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 import numpy.typing as npt
 
@@ -23,6 +25,6 @@ def int64s(buffer: bytes) -> npt.NDArray[np.int64]:
 
 
 def span_pairs(buffer: bytes) -> list[tuple[int, int]]:
-    """A kernel's (start, end) int64 pairs as a list of tuples."""
-    flat = iter(int64s(buffer).tolist())
-    return list(zip(flat, flat, strict=True))
+    """A kernel's (start, end) int64 pairs as a list of tuples (`struct` takes ~0.2 µs for a
+    few pairs; a numpy view and `tolist` ~1 µs, and a prompt decodes half a dozen of these)."""
+    return list(struct.iter_unpack("qq", buffer))
