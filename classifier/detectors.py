@@ -174,11 +174,14 @@ def _numbers(text: str, d: Detectors, start: int, end: int, scan: int) -> list[S
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
         ):
             found.append(("US_SSN", *m.span()))
+    # a match shorter than the validator's fewest digits is skipped unvalidated ("2023")
     phones = [m.span() for m in d.phone.finditer(text, scan, end)
-              if validators.is_phone_number(m.group())]  # fmt: skip
+              if m.end() - m.start() >= validators.PHONE_MIN_DIGITS
+              and validators.is_phone_number(m.group())]  # fmt: skip
     for m in d.phone_loose.finditer(text, scan, end):
         if (
-            all(m.end() <= s or m.start() >= e for s, e in phones)
+            m.end() - m.start() >= validators.LOCAL_PHONE_MIN_DIGITS
+            and all(m.end() <= s or m.start() >= e for s, e in phones)
             and validators.is_local_phone(m.group())
             and _cued(text, m.start(), _PHONE_CUES)
         ):

@@ -106,6 +106,12 @@ def is_public_ip(candidate: str) -> bool:
 _NANP_SHAPES = ([3, 3, 4], [1, 3, 3, 4], [3, 7], [1, 3, 7])
 
 
+# The fewest digits `is_phone_number` and `is_local_phone` accept: a shorter candidate string
+# cannot hold them, so `detectors` skips the validator for it (a unit test holds both).
+PHONE_MIN_DIGITS = 8
+LOCAL_PHONE_MIN_DIGITS = 6
+
+
 def is_phone_number(candidate: str) -> bool:
     """True for a number whose shape alone says "phone": E.164 (`+` or the `00` international
     prefix, then 8 to 15 digits), a national number after a trunk `0` (9 to 11 digits in two or
@@ -115,6 +121,8 @@ def is_phone_number(candidate: str) -> bool:
     and dotted quads are left to other detectors."""
     stripped = _without_extension(candidate.strip())
     digits = digits_of(stripped)
+    if not digits:
+        return False
     if stripped.startswith("+"):
         return 8 <= len(digits) <= 15 and digits[0] != "0"
     groups = _groups(stripped)

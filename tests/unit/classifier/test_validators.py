@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classifier import validators
 
@@ -153,3 +155,22 @@ def test_phone_rejects_decimals_sums_year_ranges_addresses_and_lists(candidate: 
 @pytest.mark.parametrize("candidate", ["12345.6789", "192.168.100.200", "256.256.256.256"])
 def test_local_phone_rejects_decimals_and_dotted_quads(candidate: str) -> None:
     assert not validators.is_local_phone(candidate)
+
+
+_PHONE_CHARS = st.text(alphabet="0123456789 .-()+x", min_size=1, max_size=16)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(candidate=_PHONE_CHARS)
+def test_phone_validators_need_their_fewest_digits(candidate: str) -> None:
+    """`detectors` skips the phone validators for matches shorter than these minimums."""
+    digits = sum(ch.isdigit() for ch in candidate)
+    if validators.is_phone_number(candidate):
+        assert digits >= validators.PHONE_MIN_DIGITS
+    if validators.is_local_phone(candidate):
+        assert digits >= validators.LOCAL_PHONE_MIN_DIGITS
+
+
+def test_the_fewest_digits_are_reached() -> None:
+    assert validators.is_phone_number("+49301234")  # 8 digits after "+"
+    assert validators.is_local_phone("87 89 79")  # 6 digits in three groups
