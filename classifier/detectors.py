@@ -148,19 +148,21 @@ def number_windows(text: str, runs: list[windows.Window]) -> list[windows.Window
     return windows.around(text, runs, 40, 8)
 
 
-def _numbers(text: str, d: Detectors, start: int, end: int, scan: int) -> list[Span]:
+def _numbers(text: str, d: Detectors, start: int, end: int, scan: int, longest: int) -> list[Span]:
     """Numbers in the window [start, end). Cards, SSNs, IP addresses and phone numbers are
     digits and separators, preceded at most by "+" or "(": they start at most two characters
     before a digit run, so they are sought from `scan` (the window's first run, less two) and
     not through the 40 characters of context before it. IBANs hold letter groups and are
-    sought in the whole window."""
+    sought in the whole window. `longest` is the length of the window's longest digit run: a
+    card (12+ digits), an SSN (9) or an IPv4 address (7 characters) is digits, spaces, dashes
+    or dots, all of a run's characters, so it lies inside one run at least that long."""
     # Each pattern runs only when the window holds enough digits for its shortest valid match.
     digits = digit_count(text[start:end])
     found: list[Span] = []
-    if text.count(".", start, end) >= 3:
+    if longest >= 7 and text.count(".", start, end) >= 3:
         found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, scan, end)
                   if validators.is_public_ip(m.group())]  # fmt: skip
-    if digits >= 12:
+    if digits >= 12 and longest >= 12:
         found += [("CREDIT_CARD", *m.span()) for m in d.card.finditer(text, scan, end)
                   if validators.is_luhn(m.group()) or _is_cued_maestro(text, m)]  # fmt: skip
     if digits >= 8:
@@ -168,7 +170,7 @@ def _numbers(text: str, d: Detectors, start: int, end: int, scan: int) -> list[S
                   if validators.is_iban(m.group())]  # fmt: skip
     if digits < 6:
         return found  # no SSN (9 digits) or phone number (6+ digits) fits
-    for m in d.ssn.finditer(text, scan, end):
+    for m in d.ssn.finditer(text, scan, end) if longest >= 9 else ():
         # Nine bare digits are an SSN only when the text says so nearby.
         if validators.is_us_ssn(m.group()) and (
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
@@ -195,8 +197,13 @@ def _structured(
     found: list[Span] = []
     firsts = [s for s, _ in runs]
     for start, end in numeric:  # each window holds a run: the first one starting in it
-        first = firsts[bisect.bisect_left(firsts, start)]
-        found += _numbers(text, d, start, end, max(start, first - 2))
+        at = bisect.bisect_left(firsts, start)
+        longest = 0
+        for run_start, run_end in itertools.islice(runs, at, None):
+            if run_start >= end:
+                break
+            longest = max(longest, run_end - run_start)
+        found += _numbers(text, d, start, end, max(start, firsts[at] - 2), longest)
     at = text.find("@")
     while at != -1:
         # Walk back over the local part (at most 64 characters), then match once from there.
