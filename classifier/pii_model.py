@@ -81,12 +81,17 @@ def feature_keys(featurizer: features.Featurizer, n_bits: int, data: bytes) -> t
 
 
 def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
-    """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`."""
+    """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`. The
+    offsets are word edges, never inside a character. A tagged text has a few of them: each is
+    counted by decoding the bytes before it (a cumulative count over every byte cost ~10 µs
+    per call on a 500-token prompt)."""
     if len(data) == len(text):
         return positions
-    raw = np.frombuffer(data, dtype=np.uint8)
-    chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
-    return chars[positions].astype(np.int64)
+    if positions.size > 64:
+        raw = np.frombuffer(data, dtype=np.uint8)
+        chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
+        return chars[positions].astype(np.int64)
+    return np.array([len(data[:p].decode("utf-8")) for p in positions.tolist()], dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True)
