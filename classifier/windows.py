@@ -37,6 +37,16 @@ def around(text: str, anchors: Sequence[Window], before: int, after: int) -> lis
     a text with many anchors in one place costs two `_widen` calls, not one per anchor."""
     if not anchors:
         return []
+    if native.kernels is not None:  # the same windows in one C call (a few µs less per text)
+        listed = anchors if isinstance(anchors, list) else list(anchors)
+        return native.span_pairs(native.kernels.around(text, listed, before, after, _SNAP_LIMIT))
+    return around_reference(text, anchors, before, after)
+
+
+def around_reference(text: str, anchors: Sequence[Window], before: int, after: int) -> list[Window]:
+    """`around` in Python: the reference for the C kernel."""
+    if not anchors:
+        return []
     raw = sorted((max(0, s - before), min(len(text), e + after)) for s, e in anchors)
     return _merged([_widen(text, start, end) for start, end in _merged(raw)])
 

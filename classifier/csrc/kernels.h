@@ -68,5 +68,6 @@ PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
 PyObject *kernel_long_runs(PyObject *self, PyObject *args);
 PyObject *kernel_find_all(PyObject *self, PyObject *args);
 PyObject *kernel_any_capitalised_in(PyObject *self, PyObject *args);
+PyObject *kernel_around(PyObject *self, PyObject *args);
 
 #endif

@@ -3,9 +3,10 @@
  * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
  * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger)
  * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
- * scan.c     byte_counts, digit_runs, long_runs, find_all, any_capitalised_in
+ * scan.c     byte_counts, digit_runs, long_runs, find_all, any_capitalised_in, around
  *                                   the dense features' counts, number windows, secret
- *                                   candidates, keyword anchors, the name rule's gate
+ *                                   candidates, keyword anchors, the name rule's gate,
+ *                                   the windows around anchors
  *                                   (features, detectors, secret_scan, windows, context)
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
@@ -29,6 +30,8 @@ static PyMethodDef methods[] = {
      "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
     {"find_all", kernel_find_all, METH_VARARGS,
      "find_all(text, needles) -> int64 (needle index, start) pairs as bytes"},
+    {"around", kernel_around, METH_VARARGS,
+     "around(text, anchors, before, after, limit) -> int64 (start, end) pairs as bytes"},
     {"any_capitalised_in", kernel_any_capitalised_in, METH_VARARGS,
      "any_capitalised_in(text, words) -> whether a [A-Z][a-z]+ word of text is in words"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},

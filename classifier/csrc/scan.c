@@ -283,3 +283,71 @@ PyObject *kernel_any_capitalised_in(PyObject *self, PyObject *args) {
 #undef LOWER_AT
     Py_RETURN_FALSE;
 }
+
+/* around(text, anchors, before, after) -> int64 (start, end) pairs as bytes: the merged
+ * windows from `before` characters ahead of each (start, end) anchor to `after` past its end,
+ * each edge widened to whitespace (at most `limit` characters), merged again: what
+ * `windows.around` computes with str.split (Py_UNICODE_ISSPACE is str.split's notion of a
+ * space). `anchors` is a list of (int, int) tuples, in any order. */
+static int compare_pairs(const void *a, const void *b) {
+    const Py_ssize_t *x = a, *y = b;
+    if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+    return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+PyObject *kernel_around(PyObject *self, PyObject *args) {
+    PyObject *text, *anchors;
+    Py_ssize_t before, after, limit;
+    if (!PyArg_ParseTuple(args, "UO!nnn", &text, &PyList_Type, &anchors, &before, &after, &limit))
+        return NULL;
+    Py_ssize_t k = PyList_GET_SIZE(anchors), n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *pairs = PyMem_Malloc((2 * k + 2) * sizeof(Py_ssize_t));
+    if (!pairs) return PyErr_NoMemory();
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *item = PyList_GET_ITEM(anchors, j);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyMem_Free(pairs);
+            PyErr_SetString(PyExc_TypeError, "around: anchors must be (start, end) tuples");
+            return NULL;
+        }
+        Py_ssize_t s = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+        Py_ssize_t e = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        if (PyErr_Occurred()) {
+            PyMem_Free(pairs);
+            return NULL;
+        }
+        s -= before;
+        e += after;
+        pairs[2 * j] = s < 0 ? 0 : s;
+        pairs[2 * j + 1] = e > n ? n : e;
+    }
+    qsort(pairs, (size_t)k, 2 * sizeof(Py_ssize_t), compare_pairs);
+    /* merge, widen each merged window, merge again (in place: the output never outruns) */
+    Py_ssize_t out = 0;
+    for (Py_ssize_t j = 0; j < k;) {
+        Py_ssize_t s = pairs[2 * j], e = pairs[2 * j + 1];
+        for (j++; j < k && pairs[2 * j] <= e; j++)
+            if (pairs[2 * j + 1] > e) e = pairs[2 * j + 1];
+        /* widen: back over the non-space run before s, on over the one from e (each at most
+         * `limit` characters, as the slices of `_widen` are) */
+        Py_ssize_t floor = s - limit < 0 ? 0 : s - limit, ceiling = e + limit > n ? n : e + limit;
+        while (s > floor && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, s - 1))) s--;
+        while (e < ceiling && !Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, e))) e++;
+        if (out && s <= pairs[2 * out - 1]) {
+            if (e > pairs[2 * out - 1]) pairs[2 * out - 1] = e;
+        } else {
+            pairs[2 * out] = s;
+            pairs[2 * out + 1] = e;
+            out++;
+        }
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, out * 2 * sizeof(int64_t));
+    if (result) {
+        int64_t *items = (int64_t *)PyBytes_AS_STRING(result);
+        for (Py_ssize_t j = 0; j < 2 * out; j++) items[j] = pairs[j];
+    }
+    PyMem_Free(pairs);
+    return result;
+}

@@ -130,3 +130,20 @@ def test_any_capitalised_in_equals_the_regex_gate(parts: list[str]) -> None:
     text = "".join(parts)
     reference = not cues.gate_words.isdisjoint(re.findall("[A-Z][a-z]+", text))
     assert native.kernels.any_capitalised_in(text, cues.gate_words) is reference
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet=st.sampled_from("ab.-\u00e9\u6f22 \n\t\u2003\u3000"), max_size=300),
+    spans=st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), max_size=12),
+    before=st.integers(0, 80),
+    after=st.integers(0, 80),
+)
+def test_c_windows_around_anchors_equal_the_reference(
+    text: str, spans: list[tuple[int, int]], before: int, after: int
+) -> None:
+    n = len(text)
+    anchors = [(min(s, n), min(s + w, n)) for s, w in spans]
+    assert windows.around(text, anchors, before, after) == windows.around_reference(
+        text, anchors, before, after
+    )
