@@ -15,7 +15,7 @@ from classifier.artifact import read_artifact
 from classifier.features import Featurizer
 from classifier.pii_data import Sample
 from classifier.pii_model import LABELS, PiiTagger, char_offsets, feature_keys
-from classifier.pii_train import build, fit, save, word_labels
+from classifier.pii_train import build, fit, save, with_bias, word_labels
 
 _SAMPLES = [
     Sample("My name is Ann Lee and I have asthma.", (("PERSON", 11, 18), ("MEDICAL", 30, 36))),
@@ -184,6 +184,7 @@ def _shipped_tagger() -> PiiTagger:
     return Classifier.load().tagger
 
 
+@pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.rename is deprecated")
 def test_validation_templates_are_held_out_of_fitting_and_of_the_test_split() -> None:
     pytest.importorskip("presidio_evaluator")
     from classifier.pii_data import split_templates
@@ -208,3 +209,38 @@ def test_unknown_split_is_refused() -> None:
 def test_fit_exports_the_chosen_threshold() -> None:
     matrix, labels = build(Featurizer(18), _SAMPLES, 10)
     assert fit(matrix, labels, 10.0, 10, threshold=0.6).threshold == 0.6
+
+
+def test_saved_artifact_is_a_function_of_its_content(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.skops", tmp_path / "b.skops"
+    tagger = _tagger()
+    save(first, tagger, {"note": "x"})
+    save(second, PiiTagger(tagger.n_bits, tagger.weights.copy(), tagger.intercepts.copy(),
+                           tagger.threshold), {"note": "x"})  # fmt: skip
+    assert first.read_bytes() == second.read_bytes()
+    skops_io = pytest.importorskip("skops.io")
+    loaded = skops_io.load(first, trusted=skops_io.get_untrusted_types(file=first))
+    np.testing.assert_array_equal(loaded["weights"], read_artifact(first)["weights"])
+
+
+def test_with_bias_moves_one_label_only() -> None:
+    tagger = _tagger()
+    biased = with_bias(tagger, {"PERSON": 1.5})
+    delta = biased.intercepts - tagger.intercepts
+    assert delta[LABELS.index("PERSON")] == 1.5 and np.count_nonzero(delta) == 1
+    assert biased.threshold == tagger.threshold and biased.weights is tagger.weights
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "169.254.169.254",
+        "curl http://169.254.169.254/latest/meta-data/",
+        "10.0.3.17:8080",
+        "f47ac10b-58cc-4372-a567-0e02b2c3d479",
+        "upgrade numpy from 1.26.4 to 2.0.1",
+        "ip-10-0-3-17.ec2.internal",
+    ],
+)
+def test_shipped_student_leaves_hosts_versions_and_ids_alone(clf: Classifier, text: str) -> None:
+    assert clf.tagger.tag(Featurizer(18), text) == []
