@@ -174,3 +174,9 @@ def test_phone_validators_need_their_fewest_digits(candidate: str) -> None:
 def test_the_fewest_digits_are_reached() -> None:
     assert validators.is_phone_number("+49301234")  # 8 digits after "+"
     assert validators.is_local_phone("87 89 79")  # 6 digits in three groups
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="0123456789 -+.()x٣é漢", max_size=30))
+def test_digits_of_keeps_the_ascii_digits_in_order(text: str) -> None:
+    assert validators.digits_of(text) == "".join(ch for ch in text if "0" <= ch <= "9")
