@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import struct
 from dataclasses import dataclass
 
 from classifier import native, windows
@@ -178,25 +179,27 @@ def build_cues() -> Cues:
     )  # fmt: skip
 
 
-def any_name_or_street_type(text: str, cues: Cues) -> bool:
-    """Whether a capitalised word of `text` is a known given name, title or street type (the C
-    kernel makes a str only per capitalised word and stops at the first hit)."""
-    if native.kernels is not None:
-        return native.kernels.any_capitalised_in(text, cues.gate_words)
-    return not cues.gate_words.isdisjoint(cues.capitalised.findall(text))
+def capitalised_words(text: str, cues: Cues) -> tuple[list[tuple[int, int]], list[int]]:
+    """The (start, end) of every capitalised word that does not follow a letter, and the
+    indices of those that are a known given name, title or street type (`Cues.gate_words`)."""
+    if native.kernels is not None:  # the same, one C pass (a str only per word, for the set)
+        spans_b, hits_b = native.kernels.capitalised_words(text, cues.gate_words)
+        if not hits_b:  # no name or street type: the words are not needed
+            return [], []
+        return native.span_pairs(spans_b), list(struct.unpack(f"{len(hits_b) // 8}q", hits_b))
+    words = [m.span() for m in cues.capitalised.finditer(text)
+             if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip
+    return words, [i for i, (s, e) in enumerate(words) if text[s:e] in cues.gate_words]
 
 
 def names_and_streets(text: str, cues: Cues) -> list[Span]:
     """PERSON: a known first name or title, then a capitalised surname. ADDRESS: a house
-    number, one to three capitalised words, and a street type."""
-    # Most texts hold neither a known given name nor a street type: one set test on the
-    # capitalised words settles that before any per-word Python work.
-    if not any_name_or_street_type(text, cues):
-        return []
-    words = [m.span() for m in cues.capitalised.finditer(text)
-             if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip
+    number, one to three capitalised words, and a street type. Only the words that are a
+    name, a title or a street type are visited (most texts hold none)."""
+    words, hits = capitalised_words(text, cues)
     found: list[Span] = []
-    for i, (start, end) in enumerate(words):
+    for i in hits:
+        start, end = words[i]
         word = text[start:end]
         if word in _STREET_TYPES and i > 0:
             first = i

@@ -67,7 +67,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args);
 PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
 PyObject *kernel_long_runs(PyObject *self, PyObject *args);
 PyObject *kernel_find_all(PyObject *self, PyObject *args);
-PyObject *kernel_any_capitalised_in(PyObject *self, PyObject *args);
+PyObject *kernel_capitalised_words(PyObject *self, PyObject *args);
 PyObject *kernel_around(PyObject *self, PyObject *args);
 
 #endif

@@ -3,9 +3,9 @@
  * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
  * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger)
  * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
- * scan.c     byte_counts, digit_runs, long_runs, find_all, any_capitalised_in, around
+ * scan.c     byte_counts, digit_runs, long_runs, find_all, capitalised_words, around
  *                                   the dense features' counts, number windows, secret
- *                                   candidates, keyword anchors, the name rule's gate,
+ *                                   candidates, keyword anchors, the name rule's words,
  *                                   the windows around anchors
  *                                   (features, detectors, secret_scan, windows, context)
  *
@@ -32,8 +32,8 @@ static PyMethodDef methods[] = {
      "find_all(text, needles) -> int64 (needle index, start) pairs as bytes"},
     {"around", kernel_around, METH_VARARGS,
      "around(text, anchors, before, after, limit) -> int64 (start, end) pairs as bytes"},
-    {"any_capitalised_in", kernel_any_capitalised_in, METH_VARARGS,
-     "any_capitalised_in(text, words) -> whether a [A-Z][a-z]+ word of text is in words"},
+    {"capitalised_words", kernel_capitalised_words, METH_VARARGS,
+     "capitalised_words(text, words) -> (int64 (start, end) pairs, int64 hit indices) as bytes"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
     {"ngram_indices", kernel_ngram_indices, METH_VARARGS,
      "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},
