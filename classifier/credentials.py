@@ -149,6 +149,9 @@ class SecretRule:
     # on for `reach` characters: `head` is sought in a tight window around each keyword and the
     # whole pattern is matched only where a head starts, instead of scanning `reach` characters.
     head: re.Pattern[str] | None = None
+    # Every head starts with one of the keywords ("password" with "passw"): the whole pattern is
+    # then tried only at the keywords' starts, with no window search at all.
+    head_at_keyword: bool = False
 
 
 def _rule(
@@ -162,10 +165,11 @@ def _rule(
     min_length: int = 16,
     head: str = "",
     reach: int = 300,
+    head_at_keyword: bool = False,
 ) -> SecretRule:
     return SecretRule(name, tuple(needles.split()), re.compile(head + regex), check, group,
                       tuple(keywords.split()), reach, operators, min_length,
-                      re.compile(head) if head else None)  # fmt: skip
+                      re.compile(head) if head else None, head_at_keyword)  # fmt: skip
 
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start: not inside a longer identifier
@@ -240,7 +244,7 @@ def build_rules() -> tuple[SecretRule, ...]:
               r"(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
               r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
               keywords="passw passc pwd", reach=100,  # keyword, ~15 between, 64 of value
-              head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)"),
+              head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)", head_at_keyword=True),
         # Headed at the local part and its @ (the reported span is the value): scanning the
         # whole window re-ran the local-part class at every position before each @.
         _rule("credential_pair", "@",

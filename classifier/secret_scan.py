@@ -102,6 +102,11 @@ def _around_keywords(
     if rule.operators:
         anchors = [(s, e) for s, e in anchors
                    if any(op in lowered[e : e + 24] for op in rule.operators)]  # fmt: skip
+    if rule.head_at_keyword:  # a match starts where a keyword does: try only there
+        starts = sorted({start for start, _ in anchors})
+        whole = (rule.pattern.match(text, start, start + rule.reach) for start in starts)
+        yield from _accepted(rule, (m for m in whole if m is not None))
+        return
     if rule.head is not None:
         # a name holding the keyword starts <= 24 characters before it; the operator follows
         # within 24 characters (the filter above)

@@ -3,9 +3,10 @@ equals trying every rule in every run."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from classifier import credentials, secret_scan, windows
@@ -87,3 +88,25 @@ def test_keys_next_to_non_ascii_text_are_found() -> None:
 
 def test_an_all_capital_word_after_ap_is_not_an_artifactory_key() -> None:
     assert _scan("Use the APACHEFOUNDATION API with APIKEYS", gated=True) == []
+
+
+_PHRASES = ["password", "Password", "PASSWD", "passcode", "pwd", " is ", ": ", "=", "'",
+            "set to", "Hunter2!x", "s3cr3t-Pw", "newPassword", "getPassword()", "\n", " ", "é",
+            "x", "_"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PHRASES) | st.text(max_size=4), max_size=30))
+@example(["password is Hunter2!x, Password: s3cr3t-Pw and pwd=Hunter2!x"])
+@example(["getPassword() returns password 'Hunter2!x'\nPASSWD s3cr3t-Pw"])
+def test_rules_headed_at_their_keyword_match_as_the_window_search_does(parts: list[str]) -> None:
+    text = "".join(parts)
+    rules = [rule for rule in credentials.build_rules() if rule.head_at_keyword]
+    assert rules, "password_phrase is headed at its keyword"
+    view = windows.ascii_view(text)
+    for rule in rules:
+        at_keyword = secret_scan.build_index((rule,))
+        windowed = secret_scan.build_index((dataclasses.replace(rule, head_at_keyword=False),))
+        assert sorted(secret_scan.find_secrets(text, view, view.lower(), at_keyword)) == sorted(
+            secret_scan.find_secrets(text, view, view.lower(), windowed)
+        )
