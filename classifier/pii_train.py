@@ -78,9 +78,13 @@ def fit(
 ) -> pii_model.PiiTagger:
     """Multinomial logistic regression, exported as a `PiiTagger`."""
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
 
     model = LogisticRegression(C=c, max_iter=300, class_weight=None)
-    model.fit(matrix, labels)
+    # One BLAS thread: with two, the solver's sums ran in another order and the weights differed
+    # in their last digits from machine to machine (no reproducible sha256).
+    with threadpool_limits(limits=1):
+        model.fit(matrix, labels)
     if list(model.classes_) != list(range(len(pii_model.LABELS))):
         raise ValueError(f"training data lacks some labels: {model.classes_}")
     weights = np.ascontiguousarray(model.coef_.T.astype(np.float64))
