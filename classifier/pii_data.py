@@ -22,8 +22,10 @@ placeholders of non-sensitive types, so the student has to learn the personal co
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -114,20 +116,22 @@ class Sample:
         return any(kind in SENSITIVE_TYPES for kind, _, _ in self.spans)
 
 
+def _gzip_csv(path: Path) -> Iterator[dict[str, str]]:
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
 def negatives(data: Path) -> list[Sample]:
     """Real chat prompts without labels (AlpacaEval instructions, Arena-Hard questions) as
     all-`O` text, so that ordinary capitalised request words are not taken for names; empty
     when the offline data folder is absent."""
-    import gzip
-
     alpaca, arena = (
         data / "alpacaeval1_gpt4judge_vs_davinci003.csv.gz",
         data / "arena_hard_v0.1_question.jsonl",
     )
     if not alpaca.is_file() or not arena.is_file():
         return []
-    with gzip.open(alpaca, "rt", encoding="utf-8", newline="") as handle:
-        texts = [row["instruction"] for row in csv.DictReader(handle)]
+    texts = [row["instruction"] for row in _gzip_csv(alpaca)]
     for line in arena.read_text(encoding="utf-8").splitlines():
         texts.append(json.loads(line)["prompt"][:2000])
     return [Sample(text, ()) for text in texts]
@@ -206,18 +210,14 @@ def prompt_negatives(data: Path) -> list[Sample]:
     are full of amounts, ages, conditions and capitalised terms that name no one. The rows
     counted for false positives (MMLU from row 0, LLMRouter's test rows and every 5th training
     row from 0, GSM8K) are never among them. Empty when the offline data folder is absent."""
-    import gzip
-
     mmlu, router = (
         data / "routellm_mmlu_weak_strong.csv.gz",
         data / "llmrouter_dcrouter_9models.csv.gz",
     )
     if not mmlu.is_file() or not router.is_file():
         return []
-    with gzip.open(mmlu, "rt", encoding="utf-8", newline="") as handle:
-        texts = [row["prompt"] for i, row in enumerate(csv.DictReader(handle)) if i % 7 == 3]
-    with gzip.open(router, "rt", encoding="utf-8", newline="") as handle:
-        rows = [row["question"] for row in csv.DictReader(handle) if row["split"] == "train"]
+    texts = [row["prompt"] for i, row in enumerate(_gzip_csv(mmlu)) if i % 7 == 3]
+    rows = [row["question"] for row in _gzip_csv(router) if row["split"] == "train"]
     texts += [text for i, text in enumerate(rows) if i % 5 == 2]
     return [Sample(text[:2000], ()) for text in texts]
 

@@ -103,16 +103,7 @@ static int spans_push(Spans *spans, int64_t value) { /* one int64, not a pair */
 }
 
 static int spans_add(Spans *spans, int64_t start, int64_t end) {
-    if (spans->count + 2 > spans->cap) {
-        Py_ssize_t cap = spans->cap ? spans->cap * 2 : 64;
-        int64_t *items = PyMem_Realloc(spans->items, cap * sizeof(int64_t));
-        if (!items) return -1;
-        spans->items = items;
-        spans->cap = cap;
-    }
-    spans->items[spans->count++] = start;
-    spans->items[spans->count++] = end;
-    return 0;
+    return spans_push(spans, start) < 0 || spans_push(spans, end) < 0 ? -1 : 0;
 }
 
 static PyObject *spans_finish(Spans *spans, int failed) {
