@@ -17,7 +17,9 @@ Not done, not needed by the APIs it calls: redirects, cookies, proxies, compress
 Accept-Encoding is sent, so servers answer identity), HTTP/2, 1xx answers.
 
 Errors are `ConnectionError`s: `ConnectFailed` (no connection could be opened, nothing was
-sent) and `ResponseBroken` (the connection broke or the answer was not valid HTTP).
+sent) and `ResponseBroken` (the connection broke or the answer was not valid HTTP). One
+connection, the protocol and its parser, is `workers/http1_connection.py`; this module is the
+pool and the answer callers read.
 """
 
 from __future__ import annotations
@@ -25,149 +27,21 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Mapping
-from typing import cast
 from urllib.parse import urlsplit
 
-import httptools
+from workers.http1_connection import ConnectFailed, Connection, ResponseBroken
 
-_PAUSE_AT = 256 * 1024  # buffered body bytes at which reading pauses until the reader catches up
-
-
-class ConnectFailed(ConnectionError):
-    """No connection to the server could be opened; nothing was sent."""
-
-
-class ResponseBroken(ConnectionError):
-    """The connection broke before the answer was complete, or the answer was not HTTP."""
-
-
-class _Connection(asyncio.Protocol):
-    """One TCP (or TLS) connection; one exchange at a time."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.Transport | None = None
-        self.closed = False
-        self.idle_since = 0.0
-        self._parser = httptools.HttpResponseParser(self)
-        self._reset()
-
-    def _reset(self) -> None:
-        loop = asyncio.get_running_loop()
-        self.status = 0
-        self.headers: dict[str, str] = {}
-        self.head: asyncio.Future[None] = loop.create_future()
-        self.chunks: deque[bytes] = deque()
-        self.buffered = 0
-        self.done = False
-        self.keep_alive = False
-        self.error: ConnectionError | None = None
-        self.received = False  # any byte of the answer
-        self._waiter: asyncio.Future[None] | None = None
-        self._paused = False
-        self._eof_delimited = False
-
-    # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
-
-    def data_received(self, data: bytes) -> None:
-        self.received = True
-        try:
-            self._parser.feed_data(data)
-        except httptools.HttpParserError as exc:
-            self._fail(ResponseBroken(f"invalid HTTP answer: {exc}"))
-            self.abort()
-
-    def eof_received(self) -> bool | None:
-        self.closed = True  # the server will send no more: never reuse this connection
-        return None  # let the transport close; connection_lost follows
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.closed = True
-        if self._eof_delimited and self.head.done() and not self.done:
-            self.on_message_complete()  # the end of the connection ends this body
-            return
-        if not self.done:
-            self._fail(ResponseBroken(str(exc) if exc else "server closed the connection"))
-
-    # httptools callbacks
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
-
-    def on_headers_complete(self) -> None:
-        self.status = self._parser.get_status_code()
-        self._eof_delimited = (
-            "content-length" not in self.headers
-            and "transfer-encoding" not in self.headers
-            and self.status not in (204, 304)
-        )
-        if not self.head.done():
-            self.head.set_result(None)
-
-    def on_body(self, body: bytes) -> None:
-        self.chunks.append(body)
-        self.buffered += len(body)
-        if self.buffered > _PAUSE_AT and not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        self._wake()
-
-    def on_message_complete(self) -> None:
-        self.done = True
-        self.keep_alive = self._parser.should_keep_alive() and not self._eof_delimited
-        self._wake()
-
-    # the exchange
-    def start(self, request: bytes) -> None:
-        self._reset()
-        assert self.transport is not None
-        if self.closed or self.transport.is_closing():
-            self._fail(ResponseBroken("server closed the connection"))
-            return
-        self.transport.write(request)
-
-    def _fail(self, error: ConnectionError) -> None:
-        self.error = error
-        if not self.head.done():
-            self.head.set_exception(error)
-        self._wake()
-
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
-
-    async def next_chunk(self) -> bytes | None:
-        """The next piece of body; None once the body is complete."""
-        while not self.chunks:
-            if self.done:
-                return None
-            if self.error is not None:
-                raise self.error
-            self._waiter = asyncio.get_running_loop().create_future()
-            await self._waiter
-            self._waiter = None
-        chunk = self.chunks.popleft()
-        self.buffered -= len(chunk)
-        if self._paused and self.buffered < _PAUSE_AT // 4 and self.transport is not None:
-            self._paused = False
-            self.transport.resume_reading()
-        return chunk
-
-    def abort(self) -> None:
-        self.closed = True
-        if self.transport is not None:
-            self.transport.abort()
+__all__ = ["ConnectFailed", "Pool", "Response", "ResponseBroken"]
 
 
 class Response:
     """An answer whose status line and headers have arrived; the body is read from it. Release
     it (`read` does, and `async with` does) so its connection serves the next call."""
 
-    def __init__(self, pool: Pool, connection: _Connection) -> None:
+    def __init__(self, pool: Pool, connection: Connection) -> None:
         self._pool = pool
-        self._connection: _Connection | None = connection
+        self._connection: Connection | None = connection
         self.status = connection.status
         self.headers = connection.headers  # names lower-cased
 
@@ -210,7 +84,7 @@ class Response:
         if connection is not None:
             self._pool.release(connection)
 
-    def _require(self) -> _Connection:
+    def _require(self) -> Connection:
         if self._connection is None:
             raise ResponseBroken("response already closed")
         return self._connection
@@ -235,8 +109,8 @@ class Pool:
         self._connect_timeout = connect_timeout
         self._keepalive = keepalive
         self._slots = asyncio.Semaphore(limit)
-        self._idle: list[_Connection] = []
-        self._open: set[_Connection] = set()
+        self._idle: list[Connection] = []
+        self._open: set[Connection] = set()
 
     def encode(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> bytes:
         """The request bytes: request line, Host, the caller's headers, Content-Length, body."""
@@ -276,7 +150,7 @@ class Pool:
             self._slots.release()
             raise
 
-    def _reusable(self) -> _Connection | None:
+    def _reusable(self) -> Connection | None:
         now = time.monotonic()
         while self._idle:
             connection = self._idle.pop()
@@ -285,12 +159,12 @@ class Pool:
             self._discard(connection)
         return None
 
-    async def _connect(self) -> _Connection:
+    async def _connect(self) -> Connection:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(self._connect_timeout):
                 _, connection = await loop.create_connection(
-                    _Connection,
+                    Connection,
                     self.host,
                     self.port,
                     ssl=self._ssl,
@@ -303,7 +177,7 @@ class Pool:
         self._open.add(connection)
         return connection
 
-    def release(self, connection: _Connection) -> None:
+    def release(self, connection: Connection) -> None:
         if connection.done and connection.keep_alive and not connection.closed:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
@@ -311,7 +185,7 @@ class Pool:
             self._discard(connection)
         self._slots.release()
 
-    def _discard(self, connection: _Connection) -> None:
+    def _discard(self, connection: Connection) -> None:
         connection.abort()
         self._open.discard(connection)
 
