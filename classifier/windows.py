@@ -15,6 +15,7 @@ from classifier import native
 
 Window = tuple[int, int]
 _SNAP_LIMIT = 64  # give up widening to whitespace after this many characters
+FIND_ALL_MAX = 64  # needles the C `find_all` takes at once (one bit each in its table)
 
 
 def _widen(text: str, start: int, end: int) -> Window:
@@ -70,12 +71,13 @@ def ascii_view(text: str) -> str:
 
 def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
     """Every occurrence of each keyword in `lowered` (already lower-cased) as (start, end),
-    keyword by keyword; the C kernel's `find_all` does the same on an ASCII view."""
-    if native.kernels is not None and lowered.isascii():
-        needles = tuple(keywords)
+    keyword by keyword; the C kernel's `find_all` does the same on an ASCII view, for up to
+    `FIND_ALL_MAX` keywords (more go through `str.find`: slower, never wrong)."""
+    needles = tuple(keywords)
+    if native.kernels is not None and lowered.isascii() and len(needles) <= FIND_ALL_MAX:
         hits = native.span_pairs(native.kernels.find_all(lowered, needles))
         return [(start, start + len(needles[k])) for k, start in hits]
-    return find_each(lowered, keywords)
+    return find_each(lowered, needles)
 
 
 def find_each(lowered: str, keywords: Iterable[str]) -> list[Window]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from classifier import windows
 from classifier.windows import _merged, _widen, around, keyword_anchors
 
 
@@ -43,3 +44,12 @@ def test_widen_stops_at_whitespace_or_after_64_characters() -> None:
 
 def test_keyword_anchors_find_every_occurrence() -> None:
     assert keyword_anchors("key: k key", ("key", "k")) == [(0, 3), (7, 10), (0, 1), (5, 6), (7, 8)]
+
+
+def test_keyword_anchors_take_more_needles_than_the_c_table_holds() -> None:
+    needles = tuple(f"k{i:03d}" for i in range(windows.FIND_ALL_MAX + 6))
+    text = "x k000 y k069 z k0" + needles[-1]
+    assert sorted(windows.keyword_anchors(text, needles)) == sorted(
+        windows.find_each(text, needles)
+    )
+    assert windows.keyword_anchors(text, needles)  # found something
