@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +86,21 @@ def test_cache_suite_reports_hits_and_single_flight(tmp_path: Path) -> None:
     assert isinstance(memory["single_flight"]["upstream_calls"], int)
     redis = doc["redis"]
     assert "unavailable" in redis or is_number(redis["hit"]["p50_us"])
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_classifier_instructions_counts_score_against_a_baseline_revision() -> None:
+    """The tree against itself (HEAD) as the baseline: the counts come out, and the ratio is
+    about 1 (the same code and prompts; the tree's uncommitted edits may move it a little)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.classifier_instructions", "--calls", "1",
+         "--baseline", "HEAD"],
+        cwd=REPO, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["calls"] == 8 and report["baseline"]["rev"] == "HEAD"
+    for side in (report["tree"], report["baseline"]):
+        assert is_number(side["instructions"]) and side["instructions"] > 10_000
+        assert is_number(side["l2_misses"])
+    assert 0.95 < report["ratio_tree_to_baseline"]["instructions"] < 1.05
