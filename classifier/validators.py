@@ -178,8 +178,9 @@ def _without_extension(number: str) -> str:
 
 
 def _groups(number: str) -> list[str]:
-    """The digit groups of `number`: `(32) 8164-5542` -> ["32", "8164", "5542"]."""
-    for separator in ".-()":
+    """The digit groups of `number`: `(32) 8164-5542` -> ["32", "8164", "5542"] (a "+" is a
+    separator too: `10.00.00.0+` is not four groups of digits)."""
+    for separator in ".-()+":
         number = number.replace(separator, " ")
     return number.split()
 
