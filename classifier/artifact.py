@@ -70,7 +70,7 @@ def untrusted_types(path: Path) -> list[str]:
 
 
 def save_artifact(path: Path, content: dict[str, Any]) -> None:
-    """Write `content` (str keys; str, int, float, list of str, float64 arrays) with skops."""
+    """Write `content` (str keys; str, int, float, list of str, float arrays) with skops."""
     import skops.io
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,11 +112,15 @@ def read_artifact(path: Path) -> dict[str, Any]:
     return content
 
 
-def float_array(content: dict[str, Any], key: str, shape: tuple[int, ...]) -> FloatArray:
-    """`content[key]` as a read-only float64 array of exactly `shape`, all finite."""
+def float_array(
+    content: dict[str, Any], key: str, shape: tuple[int, ...], dtype: type = np.float64
+) -> FloatArray:
+    """`content[key]` as a read-only array of `dtype` (float64 unless said) of exactly `shape`,
+    all finite."""
     value = content.get(key)
-    if not isinstance(value, np.ndarray) or value.dtype != np.float64 or value.shape != shape:
-        raise ArtifactError(f"artifact field {key!r} must be a float64 array of shape {shape}")
+    if not isinstance(value, np.ndarray) or value.dtype != dtype or value.shape != shape:
+        name = np.dtype(dtype).name
+        raise ArtifactError(f"artifact field {key!r} must be a {name} array of shape {shape}")
     if not np.all(np.isfinite(value)):
         raise ArtifactError(f"artifact field {key!r} has non-finite values")
     value.flags.writeable = False

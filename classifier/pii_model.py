@@ -104,7 +104,8 @@ class PiiTagger:
     threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
     # The weights as float32, which serving reads (C kernel and numpy alike), sums taken in
     # double: 3 MB instead of 6, so more of the table stays in cache between requests. Scores
-    # move by ~1e-6 at most (float32 keeps 7 digits); the artifact keeps float64.
+    # move by ~1e-6 at most (float32 keeps 7 digits). Training rounds the weights to float32
+    # values and the artifact stores this table, so `weights` is its exact float64 widening.
     table: npt.NDArray[np.float32] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,7 +169,7 @@ class PiiTagger:
         """The tagger as plain artifact fields."""
         return {
             "kind": KIND, "labels": list(LABELS), "n_bits": self.n_bits,
-            "weights": self.weights, "intercepts": self.intercepts, "threshold": self.threshold,
+            "weights": self.table, "intercepts": self.intercepts, "threshold": self.threshold,
         }  # fmt: skip
 
     @classmethod
@@ -182,7 +183,10 @@ class PiiTagger:
             raise ArtifactError("artifact field 'threshold' must be a float in (0, 1)")
         return cls(
             n_bits,
-            np.ascontiguousarray(float_array(content, "weights", (1 << n_bits, len(LABELS)))),
+            # stored as float32, what serving reads (half the file); widened for `weights`
+            float_array(content, "weights", (1 << n_bits, len(LABELS)), np.float32).astype(
+                np.float64
+            ),
             np.ascontiguousarray(float_array(content, "intercepts", (len(LABELS),))),
             threshold,
         )

@@ -87,7 +87,9 @@ def fit(
         model.fit(matrix, labels)
     if list(model.classes_) != list(range(len(pii_model.LABELS))):
         raise ValueError(f"training data lacks some labels: {model.classes_}")
-    weights = np.ascontiguousarray(model.coef_.T.astype(np.float64))
+    # float32 values: what serving reads and the artifact stores (a model trained here and the
+    # same model read back are then equal)
+    weights = np.ascontiguousarray(model.coef_.T.astype(np.float32).astype(np.float64))
     return pii_model.PiiTagger(n_bits, weights, model.intercept_.astype(np.float64), threshold)
 
 
