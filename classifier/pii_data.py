@@ -21,13 +21,15 @@ placeholders of non-sensitive types, so the student has to learn the personal co
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import json
 import random
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,11 +96,37 @@ def _extra_provider() -> Any:
 
         public_sum = personal_sum
 
+        # Faker reads the clock in every date it makes ("between 1970 and now", "an age as of
+        # today"), and its own `date`, `day_of_week` and `year` call its own `date_time`, not
+        # this one: a retrain a day (or, for a weekday near midnight, an hour) later drew other
+        # sentences. Every date a template can ask for is made here against `_CLOCK_END`, with
+        # the same random draws as Faker's, so a seed gives the same text on any day.
         def date_time(self, tzinfo: Any = None, end_datetime: Any = None) -> datetime:
-            """Faker's `date_time` (one uniform draw from 1970) up to a fixed end instead of
-            the clock, so that a seed gives the same text in every run."""
+            """Faker's `date_time` (one uniform draw from 1970) up to a fixed end."""
             seconds = self.generator.random.uniform(0, _CLOCK_END)
             return datetime(1970, 1, 1, tzinfo=tzinfo) + timedelta(seconds=seconds)
+
+        def date(self, pattern: str = "%Y-%m-%d", end_datetime: Any = None) -> str:
+            return self.date_time().strftime(pattern)
+
+        def day_of_week(self) -> str:
+            return self.date("%A")
+
+        def year(self) -> str:
+            return self.date("%Y")
+
+        def date_of_birth(self, tzinfo: Any = None, minimum_age: int = 0,
+                          maximum_age: int = 115) -> Any:  # fmt: skip
+            """Faker's `date_of_birth` with "today" fixed at `_CLOCK_END`."""
+            from faker.providers.date_time import change_year
+
+            today = datetime.fromtimestamp(_CLOCK_END, UTC).date()
+            first = change_year(today, -(maximum_age + 1))
+            last = change_year(today, -minimum_age)
+            born = self.generator.date_time_ad(
+                tzinfo=tzinfo, start_datetime=first, end_datetime=last
+            ).date()
+            return born if born != first else born + timedelta(days=1)
 
     return ContextProvider
 
@@ -290,11 +318,13 @@ def generate(split: str, n: int, seed: int) -> list[Sample]:
     # The faker draws its person records' middle initials from the global `random` before it
     # seeds itself: seed first, or the same seed gives different texts in different processes.
     random.seed(seed)
-    faker = PresidioSentenceFaker(
-        "en_US", lower_case_ratio=0.05, sentence_templates=templates,
-        entity_providers=[*keep, _extra_provider()], entity_type_mapping=TYPE_MAPPING,
-        random_seed=seed,
-    )  # fmt: skip
+    # it prints "Using default provider aliases" to stdout, which `pii_eval` keeps for its JSON
+    with contextlib.redirect_stdout(sys.stderr):
+        faker = PresidioSentenceFaker(
+            "en_US", lower_case_ratio=0.05, sentence_templates=templates,
+            entity_providers=[*keep, _extra_provider()], entity_type_mapping=TYPE_MAPPING,
+            random_seed=seed,
+        )  # fmt: skip
     random.seed(seed)
     samples = []
     for sample in faker.generate_new_fake_sentences(n):

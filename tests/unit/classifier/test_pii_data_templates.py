@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -68,8 +69,30 @@ def test_a_composed_clause_is_held_out_as_a_whole() -> None:
 
 
 @_THIRD_PARTY
-def test_generation_does_not_depend_on_the_clock() -> None:
+def test_generation_does_not_depend_on_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Faker's dates are made "between 1970 and now" and "an age as of today": with its clock
+    moved by a day, the same seed must still give the same sentences."""
     pytest.importorskip("presidio_evaluator")
-    first = pii_data.generate("fit", 300, seed=3)
-    assert first == pii_data.generate("fit", 300, seed=3)
-    assert any(re.search(r"\d\d:\d\d:\d\d\.\d{6}", s.text) for s in first)  # date_time values
+    import faker.providers.date_time as faker_dates
+
+    now = [dt.datetime(2026, 12, 7, 8, 10)]
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Clock:
+            return cls.fromtimestamp(now[0].timestamp(), tz)
+
+    class Calendar(dt.date):
+        @classmethod
+        def today(cls) -> Calendar:
+            return cls.fromordinal(now[0].toordinal())
+
+    monkeypatch.setattr(faker_dates, "datetime", Clock)
+    monkeypatch.setattr(faker_dates, "dtdate", Calendar)
+    first = pii_data.generate("train", 3000, seed=3)
+    now[0] = dt.datetime(2027, 3, 9, 23, 59)
+    assert first == pii_data.generate("train", 3000, seed=3)
+    texts = " ".join(s.text for s in first)
+    assert re.search(r"\d\d:\d\d:\d\d\.\d{6}", texts)  # date_time values
+    assert re.search(r"(Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day", texts)  # day_of_week
+    assert any(kind == "DATE_OF_BIRTH" for s in first for kind, _, _ in s.spans)
