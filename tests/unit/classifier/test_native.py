@@ -53,11 +53,48 @@ def test_find_all_equals_repeated_str_find(text: str, needles: list[str]) -> Non
     assert windows.keyword_anchors(text, needles) == want
 
 
+def _find_all(text: str, needles: list[str]) -> list[tuple[int, int]]:
+    hits = native.span_pairs(native.kernels.find_all(text, tuple(needles)))
+    return [(s, s + len(needles[k])) for k, s in hits]
+
+
+# NUL too: the C scan reads the NUL that ends the text as the byte after its last position.
+_NEEDLE = st.text(alphabet="ab\x00", min_size=1, max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="ab\x00", max_size=40),
+    needles=st.lists(_NEEDLE, min_size=1, max_size=64) | st.lists(_NEEDLE, max_size=1),
+)
+def test_find_all_equals_str_find_for_up_to_64_needles_sharing_prefixes(
+    text: str, needles: list[str]
+) -> None:
+    assert _find_all(text, needles) == windows.find_each(text, needles)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 8, 9, 15, 16, 17, 31])
+def test_find_all_finds_needles_ending_the_text(n: int) -> None:
+    text = "x" * (n - 1) + "z" if n else ""
+    needles = ["z", "xz", "xxz", "zz", "y", "x" * (n + 1), "x" * n + "z"]
+    assert _find_all(text, needles) == windows.find_each(text, needles)
+    assert _find_all(text, ["z"]) == windows.find_each(text, ["z"])  # the one-needle path
+    assert _find_all(text, ["z", "q"]) == windows.find_each(text, ["z", "q"])
+
+
+def test_find_all_tells_needles_apart_past_their_first_two_bytes() -> None:
+    text = "pass: passw0rd passcode pas pa p"
+    needles = ["passw", "pass", "passc", "pa", "p", "pas", "passport", text + "!"]
+    assert _find_all(text, needles) == windows.find_each(text, needles)
+
+
 def test_find_all_refuses_what_it_cannot_scan() -> None:
     with pytest.raises(ValueError, match="ASCII"):
         native.kernels.find_all("café", ("ca",))
     with pytest.raises(ValueError, match="non-empty"):
         native.kernels.find_all("text", ("",))
+    with pytest.raises(ValueError, match="at most 64"):
+        native.kernels.find_all("text", ("t",) * 65)
     assert windows.keyword_anchors("café key", ("key",)) == [(5, 8)]  # the Python path
 
 
