@@ -23,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench import noise
 from bench.machine import REPO_ROOT
 
 LENGTHS = (50, 500, 4000)
@@ -91,13 +92,13 @@ def distribution(call: Callable[[str], object], variants: list[str], rounds: int
     """Latency of `call` over `rounds` calls cycling through `variants`, in microseconds."""
     for text in variants:
         call(text)
-    samples = []
+    calls = []
     for i in range(rounds):
         text = variants[i % len(variants)]
         start = time.perf_counter_ns()
         call(text)
-        samples.append((time.perf_counter_ns() - start) / 1000)
-    samples.sort()
+        calls.append((start, (time.perf_counter_ns() - start) / 1000, i % len(variants)))
+    samples = sorted(took for _, took, _ in calls)
 
     def at(q: float) -> float:
         return round(samples[min(len(samples) - 1, int(q * len(samples)))], 1)
@@ -109,6 +110,7 @@ def distribution(call: Callable[[str], object], variants: list[str], rounds: int
         "p99_us": at(0.99),
         "mean_us": round(statistics.fmean(samples), 1),
         "chars": round(statistics.fmean(len(t) for t in variants)),
+        "hiccups": noise.hiccups(calls),
     }
 
 
@@ -172,6 +174,8 @@ def tiergate(args: argparse.Namespace, by_length: dict[int, list[str]]) -> dict[
             )
 
         out["score"][f"{tokens}_tokens"] = distribution(score, variants, args.rounds)
+    # the machine's share of the 500-token tail: a busy loop of the same median, same run
+    out["machine_floor_500_tokens"] = noise.floor(out["score"]["500_tokens"]["p50_us"], args.rounds)
     return out
 
 
