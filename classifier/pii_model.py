@@ -2,9 +2,10 @@
 
 Names, street addresses, dates of birth and personal health or money facts have no checksum
 and no fixed shape, so a linear model tags each word with one of `LABELS` from its own hash,
-its neighbours' hashes (two either side) and a shape code (first-character class, length,
-digits, the character before it). Everything is vectorised numpy over the whole text: the
-words come from the difficulty featurizer's hashing (`Featurizer.words`), the nine feature
+its neighbours' hashes (two either side), a shape code (first-character class, length,
+digits, the character before it) and the pronouns of its sentence (`sentence_codes`: is it
+about the writer or someone?). Everything is vectorised numpy over the whole text: the
+words come from the difficulty featurizer's hashing (`Featurizer.words`), the ten feature
 keys of every word are mixed in one pass, and the scores are one gather and one sum, as in the
 difficulty head. Consecutive words with the same label (at most `_MAX_GAP` characters apart)
 form one span. Trained offline by `classifier.pii_train`; serving needs numpy only.
@@ -27,7 +28,8 @@ from classifier.artifact import ArtifactError, float_array, int_field
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
 KIND = "pii-tagger"
-N_FEATURES = 9
+N_FEATURES = 10  # the word, 4 neighbours, shape, shape trigram, 2 neighbour x shape, context
+LEGACY_FEATURES = 9  # artifacts without `n_features`: the same keys without the context key
 _MAX_GAP = 3
 _SALT = np.uint64(0x632BE59BD9B4E019)
 _K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
@@ -53,31 +55,75 @@ def _tables() -> tuple[npt.NDArray[np.uint64], npt.NDArray[np.uint64]]:
 
 
 _FIRST, _GAP = _tables()
+# Who a sentence is about. A money or health fact in a sentence with "I", "my" or "we" is the
+# writer's ("There's only $365k left in my checking account"); the same fact without one is
+# usually a topic ("The average salary for nurses is $46,926"). Two words either side cannot
+# see that, so every word's shape is also keyed with its sentence's pronoun classes: bit 1
+# first person, 2 second person, 4 third-person possessives. Matched on the lower-cased word ("I'm"
+# is the words "I" and "m"); `csrc/tagger.c` holds the same list.
+PRONOUNS = {
+    **dict.fromkeys(("i", "im", "ive", "me", "my", "mine", "myself", "we", "us", "our", "ours",
+                     "ourselves"), 1),
+    **dict.fromkeys(("you", "your", "yours", "yourself", "u", "ur"), 2),
+    **dict.fromkeys(("his", "her", "hers", "their", "theirs"), 4),
+}  # fmt: skip
+_PRONOUN_TEXT = " ".join(PRONOUNS)
+_PRONOUN_CODES = np.array(list(PRONOUNS.values()), dtype=np.uint64)
+_WORD_BYTE = _FIRST != 4  # `features`' word bytes: ASCII letters, digits, "_" and bytes >= 128
+_WORD_BYTE[128:] = True
+_STOP = np.zeros(256, dtype=bool)  # ends a sentence; "." only when no word byte follows it
+_STOP[[ord("!"), ord("?"), ord("\n")]] = True
 _LEN = np.minimum(np.arange(features.MAX_BYTES + 2), 9).astype(np.uint64)
 
 
-def feature_keys(featurizer: features.Featurizer, n_bits: int, data: bytes) -> tuple[
-    IntArray, IntArray, IntArray
-]:  # fmt: skip
-    """(bucket indices of shape (N_FEATURES, n_words), word starts, word ends) in bytes."""
+def sentence_codes(featurizer: features.Featurizer, raw: npt.NDArray[np.uint8],
+                   starts: IntArray, words: U64) -> U64:  # fmt: skip
+    """Per word, the `PRONOUNS` classes (OR-ed bits) of its sentence.
+    A sentence ends at "!", "?", a newline, or a "." that no word byte follows (so "$5.50"
+    stays inside one)."""
+    pronouns = featurizer.word_hashes(_PRONOUN_TEXT)
+    order = np.argsort(pronouns)
+    slot = np.searchsorted(pronouns[order], words).clip(0, order.size - 1)
+    codes = np.where(pronouns[order][slot] == words, _PRONOUN_CODES[order][slot], np.uint64(0))
+    following = np.concatenate((raw[1:], [0]))
+    stops = _STOP[raw] | ((raw == ord(".")) & ~_WORD_BYTE[following])
+    sentence = np.concatenate(([0], np.cumsum(stops)))[starts]
+    per_sentence = np.zeros(int(sentence[-1]) + 1, dtype=np.uint64)
+    np.bitwise_or.at(per_sentence, sentence, codes)
+    return per_sentence[sentence]
+
+
+def feature_keys(
+    featurizer: features.Featurizer, n_bits: int, data: bytes, n_features: int = N_FEATURES
+) -> tuple[IntArray, IntArray, IntArray]:
+    """(bucket indices of shape (n_features, n_words), word starts, word ends) in bytes;
+    `n_features` is `N_FEATURES`, or `LEGACY_FEATURES` for an artifact without the context key."""
     raw, starts, ends, words = featurizer.words(data)
     n = words.size
     if n == 0:
-        return np.zeros((N_FEATURES, 0), dtype=np.int64), starts, ends
+        return np.zeros((n_features, 0), dtype=np.int64), starts, ends
     before = np.where(starts > 0, raw[starts - 1], 0)  # 0: start of text
     digits = (raw[starts] - 48 < 10) | (raw[ends - 1] - 48 < 10)
     shape = _FIRST[raw[starts]] * np.uint64(10) + _LEN[ends - starts]
     shape = (shape * np.uint64(2) + digits) * np.uint64(12) + _GAP[before]
     w = np.concatenate((_PAD, words, _PAD))
     s = np.concatenate((_PAD, shape, _PAD))
-    keys = np.concatenate((
+    columns = [
         w[2:-2], w[1:-3] * _K1, w[3:-1] * _K2, w[:-4] * _K1 * _K1, w[4:] * _K2 * _K2,
         s[2:-2], (s[1:-3] * np.uint64(1000) + s[2:-2]) * np.uint64(1000) + s[3:-1],
         w[1:-3] * _K2 + s[2:-2], w[3:-1] * _K1 + s[2:-2],
-    ))  # fmt: skip
-    keys += np.repeat(np.arange(N_FEATURES, dtype=np.uint64) * _SALT, n)
+    ]  # fmt: skip
+    if n_features == N_FEATURES:
+        # shape x sentence pronouns, without the pronouns for capitalised words: the real
+        # prompts that teach "O" are full of "you" and "I", and their names are labelled O
+        # too, so such a key taught the student that a name next to a pronoun is no name
+        capital = (raw[starts] - 65 < 26) & ~digits
+        sentence = sentence_codes(featurizer, raw, starts, words)
+        columns.append(shape * np.uint64(8) + np.where(capital, np.uint64(0), sentence))
+    keys = np.concatenate(columns)
+    keys += np.repeat(np.arange(n_features, dtype=np.uint64) * _SALT, n)
     mask = np.uint64((1 << n_bits) - 1)
-    return (featurizer.mix(keys) & mask).astype(np.int64).reshape(N_FEATURES, n), starts, ends
+    return (featurizer.mix(keys) & mask).astype(np.int64).reshape(n_features, n), starts, ends
 
 
 def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
@@ -102,6 +148,9 @@ class PiiTagger:
     weights: npt.NDArray[np.float64]
     intercepts: npt.NDArray[np.float64]
     threshold: float  # minimum softmax probability of a non-O label for a word to be tagged
+    # keys per word: `N_FEATURES`, or `LEGACY_FEATURES` for an artifact trained before the
+    # context key (read correctly, through the numpy reference: the C kernel computes all 10)
+    n_features: int = N_FEATURES
     # The weights as float32, which serving reads (C kernel and numpy alike), sums taken in
     # double: 3 MB instead of 6, so more of the table stays in cache between requests. Scores
     # move by ~1e-6 at most (float32 keeps 7 digits). Training rounds the weights to float32
@@ -118,15 +167,18 @@ class PiiTagger:
             data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold
         )
 
+    def _runs_native(self, featurizer: features.Featurizer) -> bool:
+        return featurizer.native and self.n_features == N_FEATURES
+
     def word_scores(self, featurizer: features.Featurizer, data: bytes) -> tuple[
         npt.NDArray[np.float64], IntArray, IntArray
     ]:  # fmt: skip
         """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
-        if featurizer.native:
+        if self._runs_native(featurizer):
             starts_b, ends_b, logits_b, _ = self._native(data)
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
             return logits, native.int64s(starts_b), native.int64s(ends_b)
-        keys, starts, ends = feature_keys(featurizer, self.n_bits, data)
+        keys, starts, ends = feature_keys(featurizer, self.n_bits, data, self.n_features)
         return self.table[keys].sum(axis=0, dtype=np.float64) + self.intercepts, starts, ends
 
     def word_labels(self, featurizer: features.Featurizer, data: bytes) -> tuple[
@@ -134,7 +186,7 @@ class PiiTagger:
     ]:  # fmt: skip
         """Per word, the index into `LABELS` of its best non-O label when that label's softmax
         probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
-        if featurizer.native:
+        if self._runs_native(featurizer):
             starts_b, ends_b, _, labels_b = self._native(data)
             labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
             return labels, native.int64s(starts_b), native.int64s(ends_b)
@@ -170,14 +222,21 @@ class PiiTagger:
         return {
             "kind": KIND, "labels": list(LABELS), "n_bits": self.n_bits,
             "weights": self.table, "intercepts": self.intercepts, "threshold": self.threshold,
+            "n_features": self.n_features,
         }  # fmt: skip
 
     @classmethod
     def from_content(cls, content: dict[str, Any]) -> PiiTagger:
-        """Validate every field; raise `ArtifactError` on any mismatch."""
+        """Validate every field; raise `ArtifactError` on any mismatch. An artifact without
+        `n_features` predates the context key and is read as `LEGACY_FEATURES`."""
         if content.get("kind") != KIND or content.get("labels") != list(LABELS):
             raise ArtifactError(f"not a {KIND} artifact with labels {list(LABELS)}")
         n_bits = int_field(content, "n_bits", 8, 22)
+        n_features = content.get("n_features", LEGACY_FEATURES)
+        if type(n_features) is not int or n_features not in (LEGACY_FEATURES, N_FEATURES):
+            raise ArtifactError(
+                f"artifact field 'n_features' must be {LEGACY_FEATURES} or {N_FEATURES}"
+            )
         threshold = content.get("threshold")
         if not isinstance(threshold, float) or not 0.0 < threshold < 1.0:
             raise ArtifactError("artifact field 'threshold' must be a float in (0, 1)")
@@ -189,4 +248,5 @@ class PiiTagger:
             ),
             np.ascontiguousarray(float_array(content, "intercepts", (len(LABELS),))),
             threshold,
+            n_features,
         )

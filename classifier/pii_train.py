@@ -99,7 +99,7 @@ def with_bias(tagger: pii_model.PiiTagger, bias: dict[str, float]) -> pii_model.
     intercepts = tagger.intercepts.copy()
     for label, value in bias.items():
         intercepts[pii_model.LABELS.index(label)] += value
-    return pii_model.PiiTagger(tagger.n_bits, tagger.weights, intercepts, tagger.threshold)
+    return dataclasses.replace(tagger, intercepts=intercepts)
 
 
 def validate(tagger: pii_model.PiiTagger, n: int = 2000) -> dict[str, Any]:

@@ -19,7 +19,7 @@
 #define K2 0xC2B2AE3D27D4EB4FULL
 #define PAD0 0x51ED27ULL
 #define PAD1 0x51ED28ULL
-#define N_FEATURES 9
+#define N_FEATURES 10 /* pii_model.N_FEATURES */
 #define N_LABELS 6
 
 static inline uint64_t mix(uint64_t z) {

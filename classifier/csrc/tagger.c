@@ -26,6 +26,85 @@ static inline uint64_t gap_class(unsigned char b) {
     }
 }
 
+/* pii_model.PRONOUNS, the same list: a word's pronoun class (bit 1 first person, 2 second
+ * person, 4 third-person possessive), matched on its lower-cased bytes packed into an integer
+ * (little-endian, at most 8 bytes; "ourselves" is the one longer word), 0 for any other word */
+#define PACK2(a, b) ((uint64_t)(a) | (uint64_t)(b) << 8)
+#define PACK3(a, b, c) (PACK2(a, b) | (uint64_t)(c) << 16)
+#define PACK4(a, b, c, d) (PACK3(a, b, c) | (uint64_t)(d) << 24)
+#define PACK5(a, b, c, d, e) (PACK4(a, b, c, d) | (uint64_t)(e) << 32)
+#define PACK6(a, b, c, d, e, f) (PACK5(a, b, c, d, e) | (uint64_t)(f) << 40)
+static inline unsigned char pronoun_code(const unsigned char *word, int64_t length) {
+    switch (word[0] | 32) { /* every pronoun starts with one of these: most words stop here */
+        case 'i': case 'm': case 'w': case 'u': case 'o': case 'y': case 'h': case 't': break;
+        default: return 0;
+    }
+    if (length == 9) { /* "ourselves", the one pronoun longer than 8 bytes */
+        for (int j = 0; j < 9; j++) {
+            unsigned char b = word[j];
+            if (((b >= 'A' && b <= 'Z') ? b + 32 : b) != (unsigned char)"ourselves"[j]) return 0;
+        }
+        return 1;
+    }
+    if (length > 8) return 0;
+    uint64_t w = 0;
+    for (int64_t j = 0; j < length; j++) {
+        unsigned char b = word[j];
+        w |= (uint64_t)((b >= 'A' && b <= 'Z') ? b + 32 : b) << (8 * j);
+    }
+    switch (length) {
+        case 1: return w == 'i' ? 1 : w == 'u' ? 2 : 0;
+        case 2:
+            if (w == PACK2('i', 'm') || w == PACK2('m', 'e') || w == PACK2('m', 'y') ||
+                w == PACK2('w', 'e') || w == PACK2('u', 's'))
+                return 1;
+            return w == PACK2('u', 'r') ? 2 : 0;
+        case 3:
+            if (w == PACK3('i', 'v', 'e') || w == PACK3('o', 'u', 'r')) return 1;
+            if (w == PACK3('y', 'o', 'u')) return 2;
+            return w == PACK3('h', 'i', 's') || w == PACK3('h', 'e', 'r') ? 4 : 0;
+        case 4:
+            if (w == PACK4('m', 'i', 'n', 'e') || w == PACK4('o', 'u', 'r', 's')) return 1;
+            if (w == PACK4('y', 'o', 'u', 'r')) return 2;
+            return w == PACK4('h', 'e', 'r', 's') ? 4 : 0;
+        case 5:
+            if (w == PACK5('y', 'o', 'u', 'r', 's')) return 2;
+            return w == PACK5('t', 'h', 'e', 'i', 'r') ? 4 : 0;
+        case 6:
+            if (w == PACK6('m', 'y', 's', 'e', 'l', 'f')) return 1;
+            return w == PACK6('t', 'h', 'e', 'i', 'r', 's') ? 4 : 0;
+        case 8:
+            return w == (PACK6('y', 'o', 'u', 'r', 's', 'e') | (uint64_t)'l' << 48 |
+                         (uint64_t)'f' << 56) ? 2 : 0;
+        default: return 0;
+    }
+}
+
+/* Per word, its sentence's pronoun classes (OR-ed), as `pii_model.sentence_codes`: a sentence
+ * ends at "!", "?", a newline, or a "." that no word byte follows. Only the gaps between
+ * words can hold such a byte. */
+static void sentence_codes(const unsigned char *raw, const int64_t *starts, const int64_t *ends,
+                           Py_ssize_t count, unsigned char *context) {
+    unsigned char sentence = 0;
+    Py_ssize_t first = 0; /* the current sentence's first word */
+    for (Py_ssize_t i = 0; i < count; i++) {
+        if (i > 0) {
+            int stop = 0;
+            for (int64_t j = ends[i - 1]; j < starts[i]; j++) {
+                unsigned char b = raw[j];
+                stop |= b == '!' || b == '?' || b == '\n' || (b == '.' && j + 1 < starts[i]);
+            }
+            if (stop) {
+                memset(context + first, sentence, (size_t)(i - first));
+                first = i;
+                sentence = 0;
+            }
+        }
+        sentence |= pronoun_code(raw + starts[i], ends[i] - starts[i]);
+    }
+    memset(context + first, sentence, (size_t)(count - first));
+}
+
 /* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold)
  *   -> (starts, ends, logits, labels) as bytes: int64 word starts and ends, float64 logits
  * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
@@ -42,6 +121,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         return NULL;
     PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
     uint64_t *hashes = NULL, *shapes = NULL;
+    unsigned char *context = NULL;
     const float **rows = NULL;
     Py_ssize_t buckets = (Py_ssize_t)1 << n_bits;
     if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(float) ||
@@ -56,7 +136,8 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     ends_b = PyBytes_FromStringAndSize(NULL, cap * 8);
     hashes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
     shapes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
-    if (!starts_b || !ends_b || !hashes || !shapes) {
+    context = PyMem_Malloc(cap);
+    if (!starts_b || !ends_b || !hashes || !shapes || !context) {
         if (!PyErr_Occurred()) PyErr_NoMemory();
         goto done;
     }
@@ -64,6 +145,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     int64_t *ends = (int64_t *)PyBytes_AS_STRING(ends_b);
     /* words and shapes go to [2, count + 2); two pads each side */
     Py_ssize_t count = scan_words(raw, n, starts, ends, hashes + 2);
+    sentence_codes(raw, starts, ends, count, context);
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t s = starts[i], e = ends[i];
         unsigned char before = s > 0 ? raw[s - 1] : 0;
@@ -87,7 +169,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     /* exp(O - best) > 1/threshold - 1 already puts the sum over the bound, so a word whose O
      * score leads the best label by more than this margin is O without computing any exp */
     double o_margin = log(1.0 / threshold - 1.0) + 1e-9;
-    /* Two passes: every word's nine table rows first, each prefetched as it is found, then the
+    /* Two passes: every word's table rows first, each prefetched as it is found, then the
      * sums. The rows are random lines of a 3 MB table, mostly outside L2: prefetched a whole
      * prompt ahead, their misses overlap instead of stalling one word at a time. */
     rows = PyMem_Malloc((count * N_FEATURES + 1) * sizeof(const float *));
@@ -97,9 +179,13 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         const uint64_t *h = hashes + i + 2, *s = shapes + i + 2;
+        /* the shape x context key leaves capitalised words without digits out (pii_model) */
+        unsigned char first = raw[starts[i]], last = raw[ends[i] - 1];
+        int capital = first >= 'A' && first <= 'Z' && !(last >= '0' && last <= '9');
         uint64_t keys[N_FEATURES] = {
             h[0], h[-1] * K1, h[1] * K2, h[-2] * K1 * K1, h[2] * K2 * K2,
             s[0], (s[-1] * 1000 + s[0]) * 1000 + s[1], h[-1] * K2 + s[0], h[1] * K1 + s[0],
+            s[0] * 8 + (capital ? 0 : (uint64_t)context[i]),
         };
         for (int f = 0; f < N_FEATURES; f++) {
             const float *wr = w + (mix(keys[f] + (uint64_t)f * SALT) & mask) * N_LABELS;
@@ -136,6 +222,7 @@ done:
     Py_XDECREF(logits_b);
     PyMem_Free(hashes);
     PyMem_Free(shapes);
+    PyMem_Free(context);
     PyMem_Free(rows);
     PyBuffer_Release(&data);
     PyBuffer_Release(&weights);

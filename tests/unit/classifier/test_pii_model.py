@@ -14,7 +14,15 @@ from classifier import ArtifactError, Classifier
 from classifier.artifact import read_artifact
 from classifier.features import Featurizer
 from classifier.pii_data import Sample
-from classifier.pii_model import LABELS, PiiTagger, char_offsets, feature_keys
+from classifier.pii_model import (
+    LABELS,
+    LEGACY_FEATURES,
+    N_FEATURES,
+    PiiTagger,
+    char_offsets,
+    feature_keys,
+    sentence_codes,
+)
 from classifier.pii_train import build, fit, save, with_bias, word_labels
 
 _SAMPLES = [
@@ -159,16 +167,46 @@ _WORDS = [
     ":",
     '"',
     "\n",
+    # pronouns and sentence ends, for the context key
+    "I",
+    "i",
+    "I'm",
+    "my",
+    "OURSELVES",
+    "yourself",
+    "You",
+    "her",
+    "their",
+    "us",
+    "mine.",
+    "e.g.",
+    "$5.50",
+    "?",
+    "!",
+    ".",
+    "...",
+    "\n\n",
+    "Ümy",
+    "my€",
 ]
+
+
+def _random_tagger(n_bits: int = 12) -> PiiTagger:
+    """Random weights with large spread, so that every key moves some word's label."""
+    rng = np.random.default_rng(7)
+    weights = rng.normal(0, 2, (1 << n_bits, len(LABELS))).astype(np.float32).astype(np.float64)
+    return PiiTagger(n_bits, weights, rng.normal(0, 1, len(LABELS)), 0.4)
 
 
 @pytest.mark.skipif(not Featurizer(10).native, reason="the C kernels were not built")
 @settings(max_examples=200, deadline=None)
-@given(words=st.lists(st.sampled_from(_WORDS), max_size=80))
-def test_c_tagger_equals_the_numpy_reference(words: list[str]) -> None:
-    tagger = _shipped_tagger()
+@given(words=st.lists(st.sampled_from(_WORDS), max_size=80), glue=st.sampled_from([" ", "", "\n"]))
+def test_c_tagger_equals_the_numpy_reference(words: list[str], glue: str) -> None:
+    # a random table, not the shipped one: an artifact from before the context key is served
+    # by the numpy reference, and would compare the reference with itself
+    tagger = _random_tagger()
     native, reference = Featurizer(18), Featurizer(18, native=False)
-    text = " ".join(words)
+    text = glue.join(words)
     data = text.encode()
     for got, want in zip(tagger.word_scores(native, data), tagger.word_scores(reference, data),
                          strict=True):  # fmt: skip
@@ -244,3 +282,65 @@ def test_with_bias_moves_one_label_only() -> None:
 )
 def test_shipped_student_leaves_hosts_versions_and_ids_alone(clf: Classifier, text: str) -> None:
     assert clf.tagger.tag(Featurizer(18), text) == []
+
+
+def _codes(text: str) -> list[int]:
+    featurizer = Featurizer(18, native=False)
+    raw, starts, _, words = featurizer.words(text.encode())
+    if not words.size:
+        return []
+    return sentence_codes(featurizer, raw, starts, words).tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("", []),
+        ("I", [1]),
+        ("Salary $5.50. my pay", [0, 0, 0, 1, 1]),  # "." before a word byte ends nothing
+        ("My rent! The rent? You\nher", [1, 1, 0, 0, 2, 4]),
+        ("e.g. MY ourselves, YOUR", [0, 0, 3, 3, 3]),  # "g." before a space ends one
+        ("Zoë has asthma. Ünal's mine", [0, 0, 0, 1, 1, 1]),
+        ("myself... theirs", [1, 4]),
+        ("mine's im.ive", [1, 1, 1, 1]),
+        ("myth yourselves hiss", [0, 0, 0]),  # near misses are no pronouns
+    ],
+)
+def test_sentence_codes_or_the_pronoun_classes_of_each_sentence(
+    text: str, codes: list[int]
+) -> None:
+    assert _codes(text) == codes
+
+
+def test_context_key_depends_on_the_sentence_only() -> None:
+    featurizer = Featurizer(18, native=False)
+    alone, _, _ = feature_keys(featurizer, 12, b"The salary is $5,000.")
+    personal, _, _ = feature_keys(featurizer, 12, b"My salary is $5,000.")
+    other, _, _ = feature_keys(featurizer, 12, b"I am here. The salary is $5,000.")
+    assert alone.shape == (N_FEATURES, 5)
+    # "5" and "000": the same neighbours, another context key
+    np.testing.assert_array_equal(alone[:-1, 3:], personal[:-1, 3:])
+    assert (alone[-1, 1:] != personal[-1, 1:]).all()
+    np.testing.assert_array_equal(alone[-1, 1:], other[-1, 4:])  # not another sentence's "I"
+    legacy, _, _ = feature_keys(featurizer, 12, b"My salary is $5,000.", LEGACY_FEATURES)
+    np.testing.assert_array_equal(legacy, personal[:LEGACY_FEATURES])
+
+
+def test_artifact_without_n_features_is_read_with_the_legacy_keys(tmp_path: Path) -> None:
+    path = tmp_path / "pii.skops"
+    tagger = _random_tagger(10)
+    save(path, tagger, {})
+    assert PiiTagger.from_content(read_artifact(path)).n_features == N_FEATURES
+    content = read_artifact(path)
+    del content["n_features"]  # as every artifact written before the context key
+    legacy = PiiTagger.from_content(content)
+    assert legacy.n_features == LEGACY_FEATURES
+    text = "My name is Ann Lee and I have asthma. The fee is $5,000."
+    keys, _, _ = feature_keys(Featurizer(18, native=False), 10, text.encode(), LEGACY_FEATURES)
+    want = legacy.table[keys].sum(axis=0, dtype=np.float64) + legacy.intercepts
+    for featurizer in (Featurizer(18), Featurizer(18, native=False)):
+        np.testing.assert_array_equal(legacy.word_scores(featurizer, text.encode())[0], want)
+    for wrong in (7, 10.0, True, "10"):
+        content["n_features"] = wrong
+        with pytest.raises(ArtifactError, match="n_features"):
+            PiiTagger.from_content(content)
