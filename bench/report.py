@@ -90,20 +90,34 @@ def classifier(doc: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "| prompt | tiergate p50 / p90 / p99 µs | Presidio p50 / p99 µs | Presidio ÷ "
-        "tiergate (p50) |",
-        "|---|---:|---:|---:|",
+        "| prompt | tiergate p50 / p90 / p99 µs | hiccups (share, median gap) | Presidio p50 /"
+        " p99 µs | Presidio ÷ tiergate (p50) |",
+        "|---|---:|---:|---:|---:|",
     ]
     for key, row in ours["score"].items():
         p = theirs.get("analyze", {}).get(key)
         ratio = doc["ratios"].get(key, {}).get("presidio_p50_over_tiergate_p50")
         lines.append(
             f"| {key.replace('_', ' ')} ({row['chars']} chars) | {_fmt(row['p50_us'], 1)}"
-            f" / {_fmt(row['p90_us'], 1)} / {_fmt(row['p99_us'], 1)} | "
+            f" / {_fmt(row['p90_us'], 1)} / {_fmt(row['p99_us'], 1)} | {_hiccups(row)} | "
             + (f"{_fmt(p['p50_us'], 0)} / {_fmt(p['p99_us'], 0)}" if p else "-")
             + f" | {_fmt(ratio, 0)}x |"
         )
+    floor = ours.get("machine_floor_500_tokens")
+    if floor:
+        lines += ["", f"Machine floor, same run: a pure-Python busy loop calibrated to the "
+                  f"500-token median ({floor['p50_us']} µs) has p99 {floor['p99_us']} µs "
+                  f"(+{floor['p99_minus_p50_us']} µs)."]  # fmt: skip
     return lines
+
+
+def _hiccups(row: dict[str, Any]) -> str:
+    """Calls far above their prompt's median (bench/noise.py): share and median gap."""
+    found = row.get("hiccups") or {}
+    if found.get("share") is None:
+        return "-"
+    gap = found.get("median_gap_ms")
+    return f"{found['share'] * 100:.1f} %, " + (f"{gap:.1f} ms" if gap is not None else "-")
 
 
 def routing(doc: dict[str, Any]) -> list[str]:
