@@ -25,8 +25,16 @@ _TEXT = st.text(
 )
 
 
+# One byte per character (the kernels' Latin-1 tables): every Latin-1 space, "\x85" and
+# "\xa0" included, and the characters next to the digits that are none.
+_LATIN1 = st.text(
+    alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0().-/:+x_aZé²¹¼/" + "0123456789" * 3),
+    max_size=200,
+)
+
+
 @settings(max_examples=400, deadline=None)
-@given(text=_TEXT)
+@given(text=_TEXT | _LATIN1)
 def test_digit_runs_equal_the_number_regex(text: str) -> None:
     number = build_detectors().number
     want = [m.span() for m in number.finditer(text)]
@@ -34,7 +42,7 @@ def test_digit_runs_equal_the_number_regex(text: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(text=_TEXT, minimum=st.integers(1, 20))
+@given(text=_TEXT | _LATIN1, minimum=st.integers(1, 20))
 def test_long_runs_equal_str_split(text: str, minimum: int) -> None:
     want = [m.span() for m in re.finditer(r"\S+", text) if m.end() - m.start() >= minimum]
     assert native.span_pairs(native.kernels.long_runs(text, minimum)) == want
