@@ -34,12 +34,7 @@ def busy_loop(iterations: int) -> int:
 
 
 def _median_us(iterations: int, calls: int = 200) -> float:
-    samples = []
-    for _ in range(calls):
-        start = time.perf_counter_ns()
-        busy_loop(iterations)
-        samples.append((time.perf_counter_ns() - start) / 1000)
-    return statistics.median(samples)
+    return statistics.median(_timed(busy_loop, iterations) for _ in range(calls))
 
 
 def calibrate(target_us: float) -> int:

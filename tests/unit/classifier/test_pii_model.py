@@ -18,6 +18,7 @@ from classifier.pii_model import (
     LABELS,
     LEGACY_FEATURES,
     N_FEATURES,
+    PRONOUNS,
     PiiTagger,
     char_offsets,
     feature_keys,
@@ -282,6 +283,21 @@ def test_with_bias_moves_one_label_only() -> None:
 )
 def test_shipped_student_leaves_hosts_versions_and_ids_alone(clf: Classifier, text: str) -> None:
     assert clf.tagger.tag(Featurizer(18), text) == []
+
+
+@pytest.mark.skipif(not Featurizer(10).native, reason="the C kernels were not built")
+@pytest.mark.parametrize("pronoun", sorted(PRONOUNS))
+def test_c_kernel_knows_every_pronoun_of_the_python_list(pronoun: str) -> None:
+    """`csrc/tagger.c` keeps its own copy of `PRONOUNS`: each word, in any case, must give the
+    C kernel the same context key as the numpy reference."""
+    tagger = _random_tagger()
+    native, reference = Featurizer(18), Featurizer(18, native=False)
+    for word in (pronoun, pronoun.upper(), pronoun.capitalize()):
+        data = f"The fee {word} paid is $5,000.".encode()
+        np.testing.assert_allclose(
+            tagger.word_scores(native, data)[0], tagger.word_scores(reference, data)[0],
+            rtol=0, atol=1e-9,
+        )  # fmt: skip
 
 
 def _codes(text: str) -> list[int]:
