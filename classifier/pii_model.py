@@ -93,6 +93,25 @@ def sentence_codes(featurizer: features.Featurizer, raw: npt.NDArray[np.uint8],
     return per_sentence[sentence]
 
 
+# Typographic punctuation as phones and word processors type it, read as its ASCII form. The
+# featurizer's word bytes include every non-ASCII byte, so "I\u2019m" (a curly apostrophe) was
+# one word (no "I", so no first-person sentence code), a name in curly quotes a word with its
+# quotes, and two words joined by an em dash one word. Each is one character for one, so
+# character offsets stay those of the text as written.
+_TYPOGRAPHIC = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'),
+                ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))  # fmt: skip
+
+
+def plain_punctuation(text: str) -> str:
+    """`text` with `_TYPOGRAPHIC`'s apostrophes, quotes, dashes and no-break spaces as their
+    ASCII forms, the same length in characters (ASCII text is returned as it is)."""
+    if text.isascii():
+        return text
+    for typographic, plain in _TYPOGRAPHIC:
+        text = text.replace(typographic, plain)
+    return text
+
+
 def feature_keys(
     featurizer: features.Featurizer, n_bits: int, data: bytes, n_features: int = N_FEATURES
 ) -> tuple[IntArray, IntArray, IntArray]:
@@ -199,6 +218,7 @@ class PiiTagger:
 
     def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
         """Spans (type, start, end) in character offsets of `text`, in text order."""
+        text = plain_punctuation(text)  # same length: its offsets are those of the input
         data = text.encode("utf-8", "replace")
         word_labels, starts, ends = self.word_labels(featurizer, data)
         hits = np.flatnonzero(word_labels)
