@@ -103,7 +103,9 @@ def time_conversation(artifact: Path | None, rounds: int, turns: int = 8) -> dic
     memo = _percentiles(lambda: clf.score(request), rounds)
     every = _percentiles(
         lambda: (
-            sensitivity.entities_of(texts, clf.detectors, clf.tagger, clf.featurizer),
+            sensitivity.entities_of(
+                texts, clf.detectors, clf.tagger, clf.featurizer, clf.text_model
+            ),
             clf.difficulty(request[-1]["content"], turns + 1),
         ),
         rounds,

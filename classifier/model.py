@@ -21,6 +21,7 @@ from classifier.artifact import read_artifact
 from classifier.detectors import Detectors, Span, build_detectors
 from classifier.difficulty import GatedHead, LinearHead
 from classifier.pii_model import PiiTagger
+from classifier.pii_text import PiiTextModel
 from classifier.scores import Entity, Scores
 
 DEFAULT_ARTIFACT = Path(__file__).resolve().parent / "artifacts" / "default.skops"
@@ -65,6 +66,8 @@ class Classifier:
     featurizer: features.Featurizer
     detectors: Detectors
     tagger: PiiTagger
+    # the PII artifact's text-level model (`pii_text`); None for an artifact written without one
+    text_model: PiiTextModel | None = None
     # `_spans` with a bounded memo, for every message but the last (`HISTORY_ENTRIES`)
     _history: Callable[[str], tuple[Span, ...]] = field(init=False, repr=False, compare=False)
 
@@ -80,11 +83,14 @@ class Classifier:
         Raises `ArtifactError` when a file is missing, malformed or names an untrusted type.
         """
         head = GatedHead.from_content(read_artifact(path or DEFAULT_ARTIFACT))
-        tagger = PiiTagger.from_content(read_artifact(pii_path or DEFAULT_PII_ARTIFACT))
-        return cls(head, features.Featurizer(head.n_bits), build_detectors(), tagger)
+        pii = read_artifact(pii_path or DEFAULT_PII_ARTIFACT)
+        tagger, text_model = PiiTagger.from_content(pii), PiiTextModel.from_content(pii)
+        return cls(head, features.Featurizer(head.n_bits), build_detectors(), tagger, text_model)
 
     def _spans(self, text: str) -> tuple[Span, ...]:
-        return sensitivity.spans_of(text, self.detectors, self.tagger, self.featurizer)
+        return sensitivity.spans_of(
+            text, self.detectors, self.tagger, self.featurizer, self.text_model
+        )
 
     def _entities(self, texts: Sequence[tuple[int, str]]) -> tuple[Entity, ...]:
         """Entities of each (message index, text); all but the last text go through the memo."""

@@ -159,6 +159,28 @@ def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
     return np.array([len(data[:p].decode("utf-8")) for p in positions.tolist()], dtype=np.int64)
 
 
+def _spans(
+    text: str, data: bytes, word_labels: IntArray, starts: IntArray, ends: IntArray
+) -> list[tuple[str, int, int]]:
+    """The tagged words as spans (type, start, end) in character offsets of `text` (`data` is
+    its UTF-8): consecutive words of one label at most `_MAX_GAP` characters apart are one."""
+    hits = np.flatnonzero(word_labels)
+    if not hits.size:
+        return []
+    labels = word_labels[hits].tolist()
+    first = char_offsets(text, data, starts[hits])
+    last_char = char_offsets(text, data, ends[hits])
+    spans: list[tuple[str, int, int]] = []
+    last = -1
+    for label, start, end in zip(labels, first.tolist(), last_char.tolist(), strict=True):
+        if label == last and start - spans[-1][2] <= _MAX_GAP:
+            spans[-1] = (spans[-1][0], spans[-1][1], end)
+        else:
+            spans.append((LABELS[label], start, end))
+        last = label
+    return spans
+
+
 @dataclass(frozen=True, slots=True)
 class PiiTagger:
     """Exported weights: (2**n_bits, len(LABELS)) per-bucket label scores plus intercepts."""
@@ -181,10 +203,13 @@ class PiiTagger:
         table.flags.writeable = False
         object.__setattr__(self, "table", table)
 
-    def _native(self, data: bytes) -> tuple[bytes, bytes, bytes, bytes]:
+    def _native(
+        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()] = ()
+    ) -> tuple[bytes, bytes, bytes, bytes, float]:
         return native.kernels.tag_scores(
-            data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold
-        )
+            data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold,
+            *bag,
+        )  # fmt: skip
 
     def _runs_native(self, featurizer: features.Featurizer) -> bool:
         return featurizer.native and self.n_features == N_FEATURES
@@ -194,7 +219,7 @@ class PiiTagger:
     ]:  # fmt: skip
         """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, logits_b, _ = self._native(data)
+            starts_b, ends_b, logits_b, _, _ = self._native(data)
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
             return logits, native.int64s(starts_b), native.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data, self.n_features)
@@ -206,7 +231,7 @@ class PiiTagger:
         """Per word, the index into `LABELS` of its best non-O label when that label's softmax
         probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, _, labels_b = self._native(data)
+            starts_b, ends_b, _, labels_b, _ = self._native(data)
             labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
             return labels, native.int64s(starts_b), native.int64s(ends_b)
         logits, starts, ends = self.word_scores(featurizer, data)
@@ -218,24 +243,27 @@ class PiiTagger:
 
     def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
         """Spans (type, start, end) in character offsets of `text`, in text order."""
+        return self.tag_and_sum(featurizer, text, None)[0]
+
+    def tag_and_sum(
+        self,
+        featurizer: features.Featurizer,
+        text: str,
+        bag: tuple[int, npt.NDArray[np.float32]] | None,
+    ) -> tuple[list[tuple[str, int, int]], float | None]:
+        """`tag`'s spans and, when `bag` = (n_bits, float32 weights) is given and the C kernel
+        runs, the sum of those weights over the text's distinct word uni- and bigram buckets,
+        from the same scan of the text (the PII text model's sum, `pii_text`); else None."""
         text = plain_punctuation(text)  # same length: its offsets are those of the input
         data = text.encode("utf-8", "replace")
-        word_labels, starts, ends = self.word_labels(featurizer, data)
-        hits = np.flatnonzero(word_labels)
-        if not hits.size:
-            return []
-        labels = word_labels[hits].tolist()
-        starts = char_offsets(text, data, starts[hits])
-        ends = char_offsets(text, data, ends[hits])
-        spans: list[tuple[str, int, int]] = []
-        last = -1
-        for label, start, end in zip(labels, starts.tolist(), ends.tolist(), strict=True):
-            if label == last and start - spans[-1][2] <= _MAX_GAP:
-                spans[-1] = (spans[-1][0], spans[-1][1], end)
-            else:
-                spans.append((LABELS[label], start, end))
-            last = label
-        return spans
+        total = None
+        if bag is not None and self._runs_native(featurizer):
+            starts_b, ends_b, _, labels_b, total = self._native(data, bag)
+            word_labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
+            starts, ends = native.int64s(starts_b), native.int64s(ends_b)
+        else:
+            word_labels, starts, ends = self.word_labels(featurizer, data)
+        return _spans(text, data, word_labels, starts, ends), total
 
     def to_content(self) -> dict[str, Any]:
         """The tagger as plain artifact fields."""

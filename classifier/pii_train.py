@@ -35,10 +35,11 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from classifier import features, pii_data, pii_model
+from classifier import features, pii_data, pii_model, pii_text
 from classifier.artifact import FORMAT, VERSION, save_artifact
 
 N_BITS = 17
+TEXT_TYPES = frozenset({"MEDICAL", "FINANCIAL"})  # what the text model learns to see
 DEFAULT_OUT = Path(__file__).resolve().parent / "artifacts" / "pii.skops"
 
 
@@ -95,6 +96,30 @@ def fit(
     return pii_model.PiiTagger(n_bits, weights, model.intercept_.astype(np.float64), threshold)
 
 
+def fit_text(
+    featurizer: features.Featurizer, samples: Sequence[pii_data.Sample], config: TrainConfig
+) -> pii_text.PiiTextModel:
+    """The text-level model (`pii_text`): logistic regression over each text's distinct n-gram
+    buckets, a text labelled 1 when it holds a MEDICAL or FINANCIAL span."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    rows = [pii_text.buckets(featurizer, sample.text, config.text_bits) for sample in samples]
+    indptr = np.cumsum([0] + [row.size for row in rows])
+    indices = np.concatenate(rows)
+    matrix = sp.csr_matrix(
+        (np.ones(indices.size), indices, indptr), shape=(len(rows), 1 << config.text_bits)
+    )
+    labels = np.array([any(s[0] in TEXT_TYPES for s in sample.spans) for sample in samples])
+    model = LogisticRegression(C=config.text_c, max_iter=1000)
+    with threadpool_limits(limits=1):  # reproducible sums, as for the tagger
+        model.fit(matrix, labels)
+    weights = np.ascontiguousarray(model.coef_[0], dtype=np.float32)
+    return pii_text.PiiTextModel(
+        config.text_bits, weights, float(model.intercept_[0]), config.text_threshold
+    )
+
+
 def with_bias(tagger: pii_model.PiiTagger, bias: dict[str, float]) -> pii_model.PiiTagger:
     """`tagger` with `bias[label]` added to each named label's intercept: a per-label decision
     offset chosen on the validation split, in the same artifact fields."""
@@ -104,14 +129,16 @@ def with_bias(tagger: pii_model.PiiTagger, bias: dict[str, float]) -> pii_model.
     return dataclasses.replace(tagger, intercepts=intercepts)
 
 
-def validate(tagger: pii_model.PiiTagger, n: int = 2000) -> dict[str, Any]:
+def validate(
+    tagger: pii_model.PiiTagger, text_model: pii_text.PiiTextModel | None, n: int = 2000
+) -> dict[str, Any]:
     """Document-level and per-entity precision/recall of the gateway (detectors + `tagger`)
     on `n` sentences of the validation templates (`pii_data.VAL_SEED`): what every choice of
     data, C, threshold and soft weights is made on. The test set is never read here."""
     from classifier import pii_eval
     from classifier.model import Classifier
 
-    clf = dataclasses.replace(Classifier.load(), tagger=tagger)
+    clf = dataclasses.replace(Classifier.load(), tagger=tagger, text_model=text_model)
     items = [
         (s.text, s.sensitive, [span for span in s.spans if span[0] in pii_eval.DOC_TYPES])
         for s in pii_data.generate("val", n, pii_data.VAL_SEED)
@@ -119,11 +146,18 @@ def validate(tagger: pii_model.PiiTagger, n: int = 2000) -> dict[str, Any]:
     return pii_eval.score_set(pii_eval.tiergate_system(clf), items)
 
 
-def save(path: Path, tagger: pii_model.PiiTagger, metadata: dict[str, Any]) -> None:
+def save(
+    path: Path,
+    tagger: pii_model.PiiTagger,
+    metadata: dict[str, Any],
+    text_model: pii_text.PiiTextModel | None = None,
+) -> None:
     """Write the tagger and its training metadata (a model card in the artifact), then make the
     file a function of its content alone (`_canonical`), so that a retrain can be compared by
     sha256."""
     content = {"format": FORMAT, "version": VERSION, **tagger.to_content()}
+    if text_model is not None:
+        content.update(text_model.to_content())
     content["metadata_json"] = json.dumps(metadata, sort_keys=True)
     save_artifact(path, content)
     _canonical(path)
@@ -170,10 +204,17 @@ class TrainConfig:
     split: str = "train"
     lookalikes: int = 1500  # all-O IPs, hosts, versions, IDs (`pii_data.lookalike_negatives`)
     person_bias: float = 1.0  # added to PERSON's intercept: real prompts' names are labelled O
+    # the text-level model (`pii_text`), chosen on the validation split like the rest
+    text_bits: int = 16
+    text_c: float = 1.0
+    text_threshold: float = 0.9
 
 
-def train(config: TrainConfig, data: Path) -> tuple[pii_model.PiiTagger, dict[str, Any]]:
-    """Generate and fit; return the tagger and the metadata to write into its artifact."""
+def train(
+    config: TrainConfig, data: Path
+) -> tuple[pii_model.PiiTagger, pii_text.PiiTextModel, dict[str, Any]]:
+    """Generate and fit; return the tagger, the text model and the metadata to write into
+    their artifact."""
     started = time.perf_counter()
     featurizer = features.Featurizer(N_BITS)
     samples = pii_data.generate(config.split, config.n, config.seed)
@@ -183,6 +224,7 @@ def train(config: TrainConfig, data: Path) -> tuple[pii_model.PiiTagger, dict[st
     matrix, labels = build(featurizer, samples, N_BITS)
     tagger = with_bias(fit(matrix, labels, config.c, N_BITS, config.threshold),
                        {"PERSON": config.person_bias})  # fmt: skip
+    text_model = fit_text(featurizer, samples, config)
     metadata = {
         "data": f"pii_data.generate({config.split!r}, {config.n}, seed={config.seed})",
         "negatives": f"{len(negatives)} AlpacaEval/Arena-Hard prompts, all O",
@@ -192,9 +234,11 @@ def train(config: TrainConfig, data: Path) -> tuple[pii_model.PiiTagger, dict[st
         "label_counts": {lab: int((labels == i).sum()) for i, lab in enumerate(pii_model.LABELS)},
         "C": config.c, "threshold": config.threshold, "person_bias": config.person_bias,
         "n_bits": N_BITS,
+        "text_model": {"n_bits": config.text_bits, "C": config.text_c,
+                       "threshold": config.text_threshold, "labels": sorted(TEXT_TYPES)},
         "train_seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip
-    return tagger, metadata
+    return tagger, text_model, metadata
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -216,10 +260,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = TrainConfig(
         args.n, args.seed, args.c, args.threshold, args.split, args.lookalikes, args.person_bias
     )
-    tagger, metadata = train(config, args.data)
+    tagger, text_model, metadata = train(config, args.data)
     if args.validate:
-        metadata["validation"] = validate(tagger)
-    save(args.out, tagger, {k: v for k, v in metadata.items() if k != "train_seconds"})
+        metadata["validation"] = validate(tagger, text_model)
+    save(args.out, tagger, {k: v for k, v in metadata.items() if k != "train_seconds"}, text_model)
     print(json.dumps(metadata, indent=2))
     return 0
 

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from classifier import detectors
 from classifier.features import Featurizer
 from classifier.pii_model import PiiTagger
+from classifier.pii_text import KIND as PERSONAL_CONTEXT
+from classifier.pii_text import PiiTextModel
 from classifier.scores import HARD_ENTITY_TYPES, Entity
 
 SOFT_WEIGHTS = {
@@ -32,18 +34,31 @@ SOFT_WEIGHTS = {
     "MEDICAL": 0.50,
     "PERSON": 0.30,
     "FINANCIAL": 0.50,
+    PERSONAL_CONTEXT: 0.50,  # the text states someone's health or money facts (`pii_text`)
     "IP_ADDRESS": 0.50,
 }
 MAX_SOFT = 0.99
 
 
 def spans_of(
-    text: str, compiled: detectors.Detectors, tagger: PiiTagger, featurizer: Featurizer
+    text: str,
+    compiled: detectors.Detectors,
+    tagger: PiiTagger,
+    featurizer: Featurizer,
+    text_model: PiiTextModel | None = None,
 ) -> tuple[detectors.Span, ...]:
     """One text's entities as (type, start, end): the validated detectors' spans and the PII
-    student's, overlaps resolved by type priority. Depends on the text alone."""
-    spans = detectors.detect(text, compiled) + tagger.tag(featurizer, text)
-    return tuple(detectors.resolve_overlaps(spans))
+    tagger's, overlaps resolved by type priority, then one `PERSONAL_CONTEXT` span over the
+    whole text when the text model flags it (it overlaps the others by design: it says what
+    the text is about, not where). Depends on the text alone."""
+    bag = None if text_model is None else (text_model.n_bits, text_model.weights)
+    tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
+    spans = detectors.resolve_overlaps(detectors.detect(text, compiled) + tagged)
+    if text_model is not None and (
+        text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)
+    ):
+        spans.append((PERSONAL_CONTEXT, 0, len(text)))
+    return tuple(spans)
 
 
 def entities_of(
@@ -51,12 +66,13 @@ def entities_of(
     compiled: detectors.Detectors,
     tagger: PiiTagger,
     featurizer: Featurizer,
+    text_model: PiiTextModel | None = None,
 ) -> tuple[Entity, ...]:
     """Entities in each (message index, text) pair, tagged with their message index."""
     return tuple(
         Entity(kind, start, end, index)
         for index, text in texts
-        for kind, start, end in spans_of(text, compiled, tagger, featurizer)
+        for kind, start, end in spans_of(text, compiled, tagger, featurizer, text_model)
     )
 
 

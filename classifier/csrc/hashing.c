@@ -59,3 +59,35 @@ done:
     PyBuffer_Release(&data);
     return out;
 }
+
+/* bag_sum(data, max_bytes, n_bits, weights) -> float: `bag_total` of data's words (the PII
+ * text model's sum when the tagger does not run: tag_scores computes it in its own pass). */
+PyObject *kernel_bag_sum(PyObject *self, PyObject *args) {
+    Py_buffer data, weights;
+    Py_ssize_t max_bytes;
+    int n_bits;
+    if (!PyArg_ParseTuple(args, "y*niy*", &data, &max_bytes, &n_bits, &weights)) return NULL;
+    PyObject *out = NULL;
+    int64_t *offsets = NULL;
+    uint64_t *hashes = NULL, *seen = NULL;
+    if (check_bag(&weights, n_bits) < 0) goto done;
+    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
+    Py_ssize_t cap = n / 2 + 1;
+    offsets = PyMem_Malloc(cap * 2 * sizeof(int64_t));
+    hashes = PyMem_Malloc(cap * sizeof(uint64_t));
+    seen = PyMem_Calloc(((size_t)1 << n_bits) / 64, sizeof(uint64_t));
+    if (!offsets || !hashes || !seen) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t count = scan_words((const unsigned char *)data.buf, n, offsets, offsets + cap,
+                                  hashes);
+    out = PyFloat_FromDouble(bag_total(hashes, count, n_bits, (const float *)weights.buf, seen));
+done:
+    PyMem_Free(offsets);
+    PyMem_Free(hashes);
+    PyMem_Free(seen);
+    PyBuffer_Release(&data);
+    PyBuffer_Release(&weights);
+    return out;
+}

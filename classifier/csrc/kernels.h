@@ -58,9 +58,37 @@ static inline Py_ssize_t scan_words(const unsigned char *data, Py_ssize_t n, int
     return count;
 }
 
+/* The sum of table[bucket] over the distinct unigram and bigram buckets of `count` word
+ * hashes at n_bits (those of ngram_indices, each once: the PII text model's features are
+ * present or absent). `seen` is a zeroed bitmap of 2**n_bits bits, left dirty. */
+static inline double bag_total(const uint64_t *hashes, Py_ssize_t count, int n_bits,
+                               const float *table, uint64_t *seen) {
+    uint64_t mask = ((uint64_t)1 << n_bits) - 1;
+    double sum = 0.0;
+    for (Py_ssize_t i = 0; i < 2 * count - 1; i++) {
+        uint64_t bucket = i < count ? hashes[i] & mask
+                                    : mix(hashes[i - count] * BIGRAM_MULT + hashes[i - count + 1]) & mask;
+        uint64_t bit = (uint64_t)1 << (bucket & 63);
+        if (seen[bucket >> 6] & bit) continue;
+        seen[bucket >> 6] |= bit;
+        sum += table[bucket];
+    }
+    return sum;
+}
+
+/* bag weights are float32 of length 2**n_bits, 6 <= n_bits <= 24: 0 or sets a ValueError */
+static inline int check_bag(const Py_buffer *weights, int n_bits) {
+    if (n_bits >= 6 && n_bits <= 24 &&
+        weights->len == ((Py_ssize_t)1 << n_bits) * (Py_ssize_t)sizeof(float))
+        return 0;
+    PyErr_SetString(PyExc_ValueError, "bag weights must be float32 of length 2**n_bits, 6 <= n_bits <= 24");
+    return -1;
+}
+
 /* the entry points, one per Python function (module.c lists them) */
 PyObject *kernel_words(PyObject *self, PyObject *args);
 PyObject *kernel_ngram_indices(PyObject *self, PyObject *args);
+PyObject *kernel_bag_sum(PyObject *self, PyObject *args);
 PyObject *kernel_gated_head(PyObject *self, PyObject *args);
 PyObject *kernel_byte_counts(PyObject *self, PyObject *args);
 PyObject *kernel_tag_scores(PyObject *self, PyObject *args);

@@ -1,7 +1,9 @@
 /* classifier._kernels: the classifier's hot loops in C, one Python function each.
  *
  * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
- * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger)
+ *            bag_sum                the PII text model's sum (pii_text.PiiTextModel)
+ * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger), and
+ *                                   the text model's sum in the same pass
  * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
  * scan.c     byte_counts, digit_runs, long_runs, find_all, capitalised_words, around
  *                                   the dense features' counts, number windows, secret
@@ -37,9 +39,11 @@ static PyMethodDef methods[] = {
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},
     {"ngram_indices", kernel_ngram_indices, METH_VARARGS,
      "ngram_indices(data, max_bytes, n_bits) -> int64 bucket indices as bytes"},
+    {"bag_sum", kernel_bag_sum, METH_VARARGS,
+     "bag_sum(data, max_bytes, n_bits, weights) -> float over the distinct n-gram buckets"},
     {"tag_scores", kernel_tag_scores, METH_VARARGS,
-     "tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold)"
-     " -> (starts, ends, logits, labels)"},
+     "tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold[, bag_bits, bag_weights])"
+     " -> (starts, ends, logits, labels, bag)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -105,20 +105,23 @@ static void sentence_codes(const unsigned char *raw, const int64_t *starts, cons
     memset(context + first, sentence, (size_t)(count - first));
 }
 
-/* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold)
- *   -> (starts, ends, logits, labels) as bytes: int64 word starts and ends, float64 logits
+/* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold[, bag_bits, bag_weights])
+ *   -> (starts, ends, logits, labels, bag): as bytes, int64 word starts and ends, float64 logits
  * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
  * probability is at least `threshold`, else 0 (O). `table` is the weights as float32
  * (`PiiTagger.table`): 3 MB instead of 6, so more of it stays in cache between requests; the
- * sums are taken in double. */
+ * sums are taken in double. `bag` is the PII text model's `bag_total` over the same words
+ * (0.0 without bag weights), so a text is scanned once for both. */
 PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
-    Py_buffer data, weights, intercepts;
+    Py_buffer data, weights, intercepts, bag = {0};
     Py_ssize_t max_bytes;
-    int n_bits;
+    int n_bits, bag_bits = 0;
     double threshold;
-    if (!PyArg_ParseTuple(args, "y*niy*y*d", &data, &max_bytes, &n_bits, &weights, &intercepts,
-                          &threshold))
+    if (!PyArg_ParseTuple(args, "y*niy*y*d|iy*", &data, &max_bytes, &n_bits, &weights,
+                          &intercepts, &threshold, &bag_bits, &bag))
         return NULL;
+    double bag_sum = 0.0;
+    uint64_t *seen = NULL;
     PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
     uint64_t *hashes = NULL, *shapes = NULL;
     unsigned char *context = NULL;
@@ -129,6 +132,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "table must be float32 (2**n_bits, 6), intercepts float64 (6,)");
         goto done;
     }
+    if (bag.obj && check_bag(&bag, bag_bits) < 0) goto done;
     const unsigned char *raw = (const unsigned char *)data.buf;
     Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
     Py_ssize_t cap = n / 2 + 1;
@@ -146,6 +150,14 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     /* words and shapes go to [2, count + 2); two pads each side */
     Py_ssize_t count = scan_words(raw, n, starts, ends, hashes + 2);
     sentence_codes(raw, starts, ends, count, context);
+    if (bag.obj) {
+        seen = PyMem_Calloc(((size_t)1 << bag_bits) / 64, sizeof(uint64_t));
+        if (!seen) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        bag_sum = bag_total(hashes + 2, count, bag_bits, (const float *)bag.buf, seen);
+    }
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t s = starts[i], e = ends[i];
         unsigned char before = s > 0 ? raw[s - 1] : 0;
@@ -214,7 +226,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         labels[i] = total <= 1.0 / threshold ? (unsigned char)best : 0;
     }
     if (_PyBytes_Resize(&starts_b, count * 8) == 0 && _PyBytes_Resize(&ends_b, count * 8) == 0)
-        result = PyTuple_Pack(4, starts_b, ends_b, logits_b, labels_b);
+        result = Py_BuildValue("(OOOOd)", starts_b, ends_b, logits_b, labels_b, bag_sum);
 done:
     Py_XDECREF(labels_b);
     Py_XDECREF(starts_b);
@@ -224,6 +236,8 @@ done:
     PyMem_Free(shapes);
     PyMem_Free(context);
     PyMem_Free(rows);
+    PyMem_Free(seen);
+    PyBuffer_Release(&bag);
     PyBuffer_Release(&data);
     PyBuffer_Release(&weights);
     PyBuffer_Release(&intercepts);

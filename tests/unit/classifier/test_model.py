@@ -150,6 +150,6 @@ def test_earlier_messages_are_scanned_once_and_the_last_every_time() -> None:
     for request, got in zip((first, second, second), scores, strict=True):
         texts = [(i, m["content"]) for i, m in enumerate(request)]
         assert got.entities == sensitivity.entities_of(
-            texts, fresh.detectors, fresh.tagger, fresh.featurizer
+            texts, fresh.detectors, fresh.tagger, fresh.featurizer, fresh.text_model
         )
     assert any(e.type == "CREDIT_CARD" and e.message == 0 for e in scores[2].entities)
