@@ -168,11 +168,11 @@ def _spans(
     if not hits.size:
         return []
     labels = word_labels[hits].tolist()
-    first = char_offsets(text, data, starts[hits])
-    last_char = char_offsets(text, data, ends[hits])
+    char_starts = char_offsets(text, data, starts[hits]).tolist()
+    char_ends = char_offsets(text, data, ends[hits]).tolist()
     spans: list[tuple[str, int, int]] = []
     last = -1
-    for label, start, end in zip(labels, first.tolist(), last_char.tolist(), strict=True):
+    for label, start, end in zip(labels, char_starts, char_ends, strict=True):
         if label == last and start - spans[-1][2] <= _MAX_GAP:
             spans[-1] = (spans[-1][0], spans[-1][1], end)
         else:

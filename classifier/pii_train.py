@@ -1,7 +1,8 @@
-"""Train the PII token tagger offline and write its artifact.
+"""Train the PII token tagger and text model offline and write their artifact.
 
     python -m classifier.pii_train [--n 12000] [--seed 0] [--c 1] [--threshold 0.55]
-        [--lookalikes 1500] [--person-bias 1.0] [--split train|fit] [--validate]
+        [--lookalikes 1500] [--person-bias 1.0] [--text-bits 16] [--text-c 1]
+        [--text-threshold 0.9] [--split train|fit] [--validate]
         [--out classifier/artifacts/pii.skops]
 
 Settings are chosen on a validation split held out by template: `--split fit --validate`
@@ -132,9 +133,10 @@ def with_bias(tagger: pii_model.PiiTagger, bias: dict[str, float]) -> pii_model.
 def validate(
     tagger: pii_model.PiiTagger, text_model: pii_text.PiiTextModel | None, n: int = 2000
 ) -> dict[str, Any]:
-    """Document-level and per-entity precision/recall of the gateway (detectors + `tagger`)
-    on `n` sentences of the validation templates (`pii_data.VAL_SEED`): what every choice of
-    data, C, threshold and soft weights is made on. The test set is never read here."""
+    """Document-level and per-entity precision/recall of the gateway (detectors, `tagger` and
+    `text_model`) on `n` sentences of the validation templates (`pii_data.VAL_SEED`): what
+    every choice of data, C, threshold and soft weights is made on. The test set is never read
+    here."""
     from classifier import pii_eval
     from classifier.model import Classifier
 
@@ -251,6 +253,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=defaults.threshold)
     parser.add_argument("--lookalikes", type=int, default=defaults.lookalikes)
     parser.add_argument("--person-bias", type=float, default=defaults.person_bias)
+    parser.add_argument("--text-bits", type=int, default=defaults.text_bits)
+    parser.add_argument("--text-c", type=float, default=defaults.text_c)
+    parser.add_argument("--text-threshold", type=float, default=defaults.text_threshold)
     held_out = "fit: train without the validation templates (for choosing settings)"
     parser.add_argument("--split", choices=("train", "fit"), default=defaults.split, help=held_out)
     parser.add_argument("--validate", action="store_true", help="score on the validation split")
@@ -258,8 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     config = TrainConfig(
-        args.n, args.seed, args.c, args.threshold, args.split, args.lookalikes, args.person_bias
-    )
+        args.n, args.seed, args.c, args.threshold, args.split, args.lookalikes, args.person_bias,
+        args.text_bits, args.text_c, args.text_threshold,
+    )  # fmt: skip
     tagger, text_model, metadata = train(config, args.data)
     if args.validate:
         metadata["validation"] = validate(tagger, text_model)
