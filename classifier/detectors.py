@@ -23,7 +23,7 @@ from classifier import context, credentials, native, secret_scan, validators, wi
 PRIORITY = {
     "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "EMAIL": 4, "IP_ADDRESS": 5,
     "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9, "PERSON": 10,
-    "MEDICAL": 11, "FINANCIAL": 12,
+    "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13,
 }  # fmt: skip
 
 Span = tuple[str, int, int]

@@ -25,12 +25,12 @@ import numpy.typing as npt
 
 from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, int_field
+from classifier.pii_spans import ADDRESS_PART, is_address, plain_punctuation, word_spans
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
 KIND = "pii-tagger"
 N_FEATURES = 10  # the word, 4 neighbours, shape, shape trigram, 2 neighbour x shape, context
 LEGACY_FEATURES = 9  # artifacts without `n_features`: the same keys without the context key
-_MAX_GAP = 3
 _SALT = np.uint64(0x632BE59BD9B4E019)
 _K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
 _PAD = np.array([0x51ED27, 0x51ED28], dtype=np.uint64)  # sentinels for "no word here"
@@ -93,25 +93,6 @@ def sentence_codes(featurizer: features.Featurizer, raw: npt.NDArray[np.uint8],
     return per_sentence[sentence]
 
 
-# Typographic punctuation as phones and word processors type it, read as its ASCII form. The
-# featurizer's word bytes include every non-ASCII byte, so "I\u2019m" (a curly apostrophe) was
-# one word (no "I", so no first-person sentence code), a name in curly quotes a word with its
-# quotes, and two words joined by an em dash one word. Each is one character for one, so
-# character offsets stay those of the text as written.
-_TYPOGRAPHIC = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'),
-                ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))  # fmt: skip
-
-
-def plain_punctuation(text: str) -> str:
-    """`text` with `_TYPOGRAPHIC`'s apostrophes, quotes, dashes and no-break spaces as their
-    ASCII forms, the same length in characters (ASCII text is returned as it is)."""
-    if text.isascii():
-        return text
-    for typographic, plain in _TYPOGRAPHIC:
-        text = text.replace(typographic, plain)
-    return text
-
-
 def feature_keys(
     featurizer: features.Featurizer, n_bits: int, data: bytes, n_features: int = N_FEATURES
 ) -> tuple[IntArray, IntArray, IntArray]:
@@ -143,42 +124,6 @@ def feature_keys(
     keys += np.repeat(np.arange(n_features, dtype=np.uint64) * _SALT, n)
     mask = np.uint64((1 << n_bits) - 1)
     return (featurizer.mix(keys) & mask).astype(np.int64).reshape(n_features, n), starts, ends
-
-
-def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
-    """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`. The
-    offsets are word edges, never inside a character. A tagged text has a few of them: each is
-    counted by decoding the bytes before it (a cumulative count over every byte cost ~10 µs
-    per call on a 500-token prompt)."""
-    if len(data) == len(text):
-        return positions
-    if positions.size > 64:
-        raw = np.frombuffer(data, dtype=np.uint8)
-        chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
-        return chars[positions].astype(np.int64)
-    return np.array([len(data[:p].decode("utf-8")) for p in positions.tolist()], dtype=np.int64)
-
-
-def _spans(
-    text: str, data: bytes, word_labels: IntArray, starts: IntArray, ends: IntArray
-) -> list[tuple[str, int, int]]:
-    """The tagged words as spans (type, start, end) in character offsets of `text` (`data` is
-    its UTF-8): consecutive words of one label at most `_MAX_GAP` characters apart are one."""
-    hits = np.flatnonzero(word_labels)
-    if not hits.size:
-        return []
-    labels = word_labels[hits].tolist()
-    char_starts = char_offsets(text, data, starts[hits]).tolist()
-    char_ends = char_offsets(text, data, ends[hits]).tolist()
-    spans: list[tuple[str, int, int]] = []
-    last = -1
-    for label, start, end in zip(labels, char_starts, char_ends, strict=True):
-        if label == last and start - spans[-1][2] <= _MAX_GAP:
-            spans[-1] = (spans[-1][0], spans[-1][1], end)
-        else:
-            spans.append((LABELS[label], start, end))
-        last = label
-    return spans
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +208,13 @@ class PiiTagger:
             starts, ends = native.int64s(starts_b), native.int64s(ends_b)
         else:
             word_labels, starts, ends = self.word_labels(featurizer, data)
-        return _spans(text, data, word_labels, starts, ends), total
+        spans = [
+            (ADDRESS_PART, start, end)
+            if kind == "ADDRESS" and not is_address(text, start, end)
+            else (kind, start, end)
+            for kind, start, end in word_spans(text, data, LABELS, word_labels, starts, ends)
+        ]
+        return spans, total
 
     def to_content(self) -> dict[str, Any]:
         """The tagger as plain artifact fields."""

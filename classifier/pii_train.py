@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from classifier import features, pii_data, pii_model, pii_text
+from classifier import features, pii_data, pii_model, pii_spans, pii_text
 from classifier.artifact import FORMAT, VERSION, save_artifact
 
 N_BITS = 17
@@ -46,11 +46,11 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "artifacts" / "pii.skops"
 
 def word_labels(featurizer: features.Featurizer, sample: pii_data.Sample) -> np.ndarray:
     """The label index of every word of `sample.text` (0 = O)."""
-    text = pii_model.plain_punctuation(sample.text)  # as `PiiTagger.tag` reads it
+    text = pii_spans.plain_punctuation(sample.text)  # as `PiiTagger.tag` reads it
     data = text.encode("utf-8", "replace")
     _, starts, ends, _ = featurizer.words(data)
-    starts = pii_model.char_offsets(text, data, starts)
-    ends = pii_model.char_offsets(text, data, ends)
+    starts = pii_spans.char_offsets(text, data, starts)
+    ends = pii_spans.char_offsets(text, data, ends)
     labels = np.zeros(starts.size, dtype=np.int64)
     for kind, start, end in sample.spans:
         if kind in pii_model.LABELS:
@@ -64,7 +64,7 @@ def build(
     """Sparse (n_words, 2**n_bits) count matrix and the words' labels."""
     rows, labels = [], []
     for sample in samples:
-        text = pii_model.plain_punctuation(sample.text)
+        text = pii_spans.plain_punctuation(sample.text)
         keys, _, _ = pii_model.feature_keys(featurizer, n_bits, text.encode("utf-8", "replace"))
         rows.append(keys.T)
         labels.append(word_labels(featurizer, sample))

@@ -20,10 +20,10 @@ from classifier.pii_model import (
     N_FEATURES,
     PRONOUNS,
     PiiTagger,
-    char_offsets,
     feature_keys,
     sentence_codes,
 )
+from classifier.pii_spans import char_offsets
 from classifier.pii_train import build, fit, save, with_bias, word_labels
 
 _SAMPLES = [

@@ -1,4 +1,4 @@
-"""`pii_model.char_offsets`: byte offsets of word edges to character offsets, both ways."""
+"""`pii_spans.char_offsets`: byte offsets of word edges to character offsets, both ways."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from classifier.features import Featurizer
-from classifier.pii_model import char_offsets
+from classifier.pii_spans import char_offsets
 
 _TEXT = st.text(alphabet=st.sampled_from("ab Z,.\n9éÜ漢😀-"), max_size=120)
 
