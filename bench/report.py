@@ -103,6 +103,12 @@ def classifier(doc: dict[str, Any]) -> list[str]:
             + (f"{_fmt(p['p50_us'], 0)} / {_fmt(p['p99_us'], 0)}" if p else "-")
             + f" | {_fmt(ratio, 0)}x |"
         )
+    for key, row in ours.get("score_distinct", {}).items():
+        lines.append(
+            f"| {key.replace('_', ' ')}, {row.get('variants', '?')} different texts"
+            f" ({row['chars']} chars) | {_fmt(row['p50_us'], 1)} / {_fmt(row['p90_us'], 1)}"
+            f" / {_fmt(row['p99_us'], 1)} | {_hiccups(row)} | - | - |"
+        )
     floor = ours.get("machine_floor_500_tokens")
     if floor:
         lines += ["", f"Machine floor, same run: a pure-Python busy loop calibrated to the "

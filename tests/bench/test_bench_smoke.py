@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from bench import report
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -64,7 +66,11 @@ def test_classifier_suite_reports_latency_per_prompt_length(tmp_path: Path) -> N
     assert set(ours["score"]) == {"50_tokens", "500_tokens", "4000_tokens"}
     for row in ours["score"].values():
         assert row["calls"] == 20 and all(is_number(row[k]) for k in ("p50_us", "p99_us"))
+    distinct = ours["score_distinct"]["500_tokens"]  # the as-in-traffic row: 256 texts
+    assert distinct["variants"] == 256 and ours["score"]["500_tokens"]["variants"] == 8
+    assert all(is_number(distinct[k]) for k in ("p50_us", "p99_us"))
     assert "skipped" in doc["presidio"] or "analyze" in doc["presidio"]
+    assert any("256 different texts" in line for line in report.classifier(doc))  # rendered
 
 
 def test_routing_suite_reports_tables_or_why_not(tmp_path: Path) -> None:
