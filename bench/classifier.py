@@ -87,10 +87,10 @@ def corpus_words(data: Path) -> tuple[list[str], str]:
     return FALLBACK.split() * 400, "built-in paragraph (offline data not found)"
 
 
-def texts(words: list[str], tokens: int, variants: int = VARIANTS) -> list[str]:
+def texts(words: list[str], tokens: int) -> list[str]:
     n = max(1, int(tokens * WORDS_PER_TOKEN))
-    step = max(1, (len(words) - n) // variants)
-    return [" ".join((words * 2)[i * step : i * step + n]) for i in range(variants)]
+    step = max(1, (len(words) - n) // VARIANTS)
+    return [" ".join((words * 2)[i * step : i * step + n]) for i in range(VARIANTS)]
 
 
 def char_cuts(words: list[str], chars: int, variants: int) -> list[str]:

@@ -50,9 +50,7 @@ PyObject *kernel_ngram_indices(PyObject *self, PyObject *args) {
     if (!out) goto done;
     int64_t *idx = (int64_t *)PyBytes_AS_STRING(out);
     uint64_t mask = (n_bits >= 64) ? ~0ULL : ((1ULL << n_bits) - 1);
-    for (Py_ssize_t i = 0; i < count; i++) idx[i] = (int64_t)(hashes[i] & mask);
-    for (Py_ssize_t i = 0; i + 1 < count; i++)
-        idx[count + i] = (int64_t)(mix(hashes[i] * BIGRAM_MULT + hashes[i + 1]) & mask);
+    for (Py_ssize_t j = 0; j < total; j++) idx[j] = (int64_t)(ngram_hash(hashes, count, j) & mask);
 done:
     PyMem_Free(offsets);
     PyMem_Free(hashes);

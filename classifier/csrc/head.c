@@ -57,9 +57,7 @@ PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
     double wsum = 0.0;
     for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] = 0.0;
     for (Py_ssize_t j = 0; j < total; j++) {
-        uint64_t bucket =
-            j < count ? hashes[j] & mask
-                      : mix(hashes[j - count] * BIGRAM_MULT + hashes[j - count + 1]) & mask;
+        uint64_t bucket = ngram_hash(hashes, count, j) & mask;
         wsum += (double)w[bucket];
         const float *row = g + (bucket & gate_mask) * 2 * k;
         for (Py_ssize_t r = 0; r < 2 * k; r++) sums[r] += (double)row[r];

@@ -28,6 +28,12 @@ static inline uint64_t mix(uint64_t z) {
     return z ^ (z >> 31);
 }
 
+/* The hash of n-gram j of `count` word hashes: the words for j < count, then the 2 * count - 1
+ * bigrams (`features.Featurizer.indices`' order: unigrams, then bigrams). */
+static inline uint64_t ngram_hash(const uint64_t *hashes, Py_ssize_t count, Py_ssize_t j) {
+    return j < count ? hashes[j] : mix(hashes[j - count] * BIGRAM_MULT + hashes[j - count + 1]);
+}
+
 static inline int is_word_byte(unsigned char b) {
     return (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9') ||
            b == '_' || b >= 128;
@@ -66,8 +72,7 @@ static inline double bag_total(const uint64_t *hashes, Py_ssize_t count, int n_b
     uint64_t mask = ((uint64_t)1 << n_bits) - 1;
     double sum = 0.0;
     for (Py_ssize_t i = 0; i < 2 * count - 1; i++) {
-        uint64_t bucket = i < count ? hashes[i] & mask
-                                    : mix(hashes[i - count] * BIGRAM_MULT + hashes[i - count + 1]) & mask;
+        uint64_t bucket = ngram_hash(hashes, count, i) & mask;
         uint64_t bit = (uint64_t)1 << (bucket & 63);
         if (seen[bucket >> 6] & bit) continue;
         seen[bucket >> 6] |= bit;
