@@ -149,7 +149,7 @@ class PiiTagger:
         object.__setattr__(self, "table", table)
 
     def _native(
-        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()] = ()
+        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()]
     ) -> tuple[bytes, bytes, bytes, bytes, float]:
         return native.kernels.tag_scores(
             data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold,
@@ -164,7 +164,7 @@ class PiiTagger:
     ]:  # fmt: skip
         """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, logits_b, _, _ = self._native(data)
+            starts_b, ends_b, logits_b, _, _ = self._native(data, ())
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
             return logits, native.int64s(starts_b), native.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data, self.n_features)
@@ -176,15 +176,21 @@ class PiiTagger:
         """Per word, the index into `LABELS` of its best non-O label when that label's softmax
         probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, _, labels_b, _ = self._native(data)
-            labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
-            return labels, native.int64s(starts_b), native.int64s(ends_b)
+            return self._labels_native(data, ())[:3]
         logits, starts, ends = self.word_scores(featurizer, data)
         best = logits[:, 1:].argmax(axis=1) + 1
         top = logits[np.arange(len(best)), best]
         # softmax probability of the best non-O label >= threshold, without the full softmax
         shifted = np.exp(logits - top[:, None]).sum(axis=1)
         return np.where(shifted <= 1.0 / self.threshold, best, 0), starts, ends
+
+    def _labels_native(
+        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()]
+    ) -> tuple[npt.NDArray[np.int64], IntArray, IntArray, float]:
+        """`word_labels` from the C kernel, and its bag sum (0.0 without `bag`)."""
+        starts_b, ends_b, _, labels_b, total = self._native(data, bag)
+        labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
+        return labels, native.int64s(starts_b), native.int64s(ends_b), total
 
     def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
         """Spans (type, start, end) in character offsets of `text`, in text order."""
@@ -201,11 +207,9 @@ class PiiTagger:
         from the same scan of the text (the PII text model's sum, `pii_text`); else None."""
         text = plain_punctuation(text)  # same length: its offsets are those of the input
         data = text.encode("utf-8", "replace")
-        total = None
+        total: float | None = None
         if bag is not None and self._runs_native(featurizer):
-            starts_b, ends_b, _, labels_b, total = self._native(data, bag)
-            word_labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
-            starts, ends = native.int64s(starts_b), native.int64s(ends_b)
+            word_labels, starts, ends, total = self._labels_native(data, bag)
         else:
             word_labels, starts, ends = self.word_labels(featurizer, data)
         spans = [
