@@ -12,6 +12,17 @@ def tag_scores(
     bag_weights: object = ...,
     /,
 ) -> tuple[bytes, bytes, bytes, bytes, float]: ...
+def tagged_words(
+    data: bytes,
+    max_bytes: int,
+    n_bits: int,
+    table: object,
+    intercepts: object,
+    threshold: float,
+    bag_bits: int = ...,
+    bag_weights: object = ...,
+    /,
+) -> tuple[bytes, float]: ...
 def digit_runs(text: str, min_digits: int, /) -> bytes: ...
 def long_runs(text: str, minimum: int, /) -> bytes: ...
 def find_all(text: str, needles: tuple[str, ...], /) -> bytes: ...
@@ -34,10 +45,12 @@ def gated_head(
     expert_weights: object,
     expert_own: object,
     expert_intercepts: object,
-    dense: object,
+    n_chars: int,
+    n_turns: int,
     /,
 ) -> float: ...
 def byte_counts(
     data: bytes,
     /,
 ) -> tuple[int, int, int, int, int, int, int, int, int, int, int, int, int, int, int]: ...
+def dense_features(data: bytes, n_chars: int, n_turns: int, /) -> bytes: ...

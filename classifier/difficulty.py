@@ -112,18 +112,18 @@ class GatedHead:
     def probability(self, featurizer: features.Featurizer, text: str, n_turns: int) -> float:
         """P(the small tier falls short) for one prompt, without scikit-learn.
 
-        With the C kernels (`featurizer.native`) everything after the dense features is one C
-        call (`_kernels.gated_head`, equal to the numpy below to rounding): a dozen small numpy
+        With the C kernels (`featurizer.native`) the whole head, dense features included, is one
+        C call (`_kernels.gated_head`, equal to the numpy below to rounding): a dozen small numpy
         operations cost more than the arithmetic they do, most of all in a busy gateway.
         """
-        dense = np.asarray(features.dense_features(text, n_turns))
         if featurizer.native:
             return native.kernels.gated_head(
                 text.encode("utf-8", "replace"), features.MAX_BYTES, self.n_bits,
                 self._base, self.base.dense_weights, self.base.intercept, self.gate_bits,
                 self._by_bucket, self.gate_intercepts, self.gate_dense, self.domain_intercepts,
-                self.expert_weights, self.expert_own, self.expert_intercepts, dense,
+                self.expert_weights, self.expert_own, self.expert_intercepts, len(text), n_turns,
             )  # fmt: skip
+        dense = np.asarray(features.dense_features(text, n_turns, native=False))
         indices = featurizer.indices(text)
         z = self.base.intercept + float(dense @ self.base.dense_weights)
         k = len(self.domains)

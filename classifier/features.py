@@ -20,6 +20,7 @@ code serves; it is always the reference that training and the equality tests use
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 import numpy.typing as npt
@@ -138,12 +139,16 @@ def byte_counts(data: bytes, native: bool = True) -> tuple[int, ...]:
     )  # fmt: skip
 
 
-def dense_features(text: str, n_turns: int) -> list[float]:
-    """Structural features, each scaled to roughly [0, 1], in the order of `DENSE_NAMES`."""
+def dense_features(text: str, n_turns: int, native: bool = True) -> list[float]:
+    """Structural features, each scaled to roughly [0, 1], in the order of `DENSE_NAMES` (the
+    C kernel computes the same doubles; `native=False` is its reference)."""
     data = text.encode("utf-8", "replace")
+    if native and kernels is not None:
+        dense = kernels.dense_features(data, len(text), n_turns)
+        return list(struct.unpack(f"{len(DENSE_NAMES)}d", dense))
     per_char = 1.0 / max(len(text), 1)
     (spaces, newlines, fences, code, digits, maths, questions, upper, numbers, stops, commas,
-     dollars, latex, choices, symbols) = byte_counts(data)  # fmt: skip
+     dollars, latex, choices, symbols) = byte_counts(data, native)  # fmt: skip
     maths += symbols
     return [
         math.log1p(len(text)) / 8.0,

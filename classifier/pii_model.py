@@ -11,12 +11,14 @@ difficulty head. Consecutive words with the same label (at most `_MAX_GAP` chara
 form one span. Trained offline by `classifier.pii_train`; serving needs numpy only.
 
 With the C kernels built (`features.Featurizer.native`), `word_scores` runs keys, gather and
-sum in one C loop (`_kernels.tag_scores`) with the same results; `feature_keys` below stays the
+sum in one C loop (`_kernels.tag_scores`) with the same results, and serving (`tag_and_sum`)
+gets only the tagged words out of it (`_kernels.tagged_words`); `feature_keys` below stays the
 numpy reference that training uses.
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +27,13 @@ import numpy.typing as npt
 
 from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, int_field
-from classifier.pii_spans import ADDRESS_PART, is_address, plain_punctuation, word_spans
+from classifier.pii_spans import (
+    ADDRESS_PART,
+    is_address,
+    plain_punctuation,
+    tagged_spans,
+    word_spans,
+)
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
 KIND = "pii-tagger"
@@ -176,21 +184,15 @@ class PiiTagger:
         """Per word, the index into `LABELS` of its best non-O label when that label's softmax
         probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            return self._labels_native(data, ())[:3]
+            starts_b, ends_b, _, labels_b, _ = self._native(data, ())
+            labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
+            return labels, native.int64s(starts_b), native.int64s(ends_b)
         logits, starts, ends = self.word_scores(featurizer, data)
         best = logits[:, 1:].argmax(axis=1) + 1
         top = logits[np.arange(len(best)), best]
         # softmax probability of the best non-O label >= threshold, without the full softmax
         shifted = np.exp(logits - top[:, None]).sum(axis=1)
         return np.where(shifted <= 1.0 / self.threshold, best, 0), starts, ends
-
-    def _labels_native(
-        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()]
-    ) -> tuple[npt.NDArray[np.int64], IntArray, IntArray, float]:
-        """`word_labels` from the C kernel, and its bag sum (0.0 without `bag`)."""
-        starts_b, ends_b, _, labels_b, total = self._native(data, bag)
-        labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
-        return labels, native.int64s(starts_b), native.int64s(ends_b), total
 
     def tag(self, featurizer: features.Featurizer, text: str) -> list[tuple[str, int, int]]:
         """Spans (type, start, end) in character offsets of `text`, in text order."""
@@ -208,15 +210,20 @@ class PiiTagger:
         text = plain_punctuation(text)  # same length: its offsets are those of the input
         data = text.encode("utf-8", "replace")
         total: float | None = None
-        if bag is not None and self._runs_native(featurizer):
-            word_labels, starts, ends, total = self._labels_native(data, bag)
+        if self._runs_native(featurizer):  # only the tagged words leave C: no numpy per call
+            tagged_b, bag_sum = native.kernels.tagged_words(
+                data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts,
+                self.threshold, *(bag or ()),
+            )  # fmt: skip
+            found = tagged_spans(text, data, LABELS, list(struct.iter_unpack("qqq", tagged_b)))
+            total = None if bag is None else bag_sum
         else:
-            word_labels, starts, ends = self.word_labels(featurizer, data)
+            found = word_spans(text, data, LABELS, *self.word_labels(featurizer, data))
         spans = [
             (ADDRESS_PART, start, end)
             if kind == "ADDRESS" and not is_address(text, start, end)
             else (kind, start, end)
-            for kind, start, end in word_spans(text, data, LABELS, word_labels, starts, ends)
+            for kind, start, end in found
         ]
         return spans, total
 

@@ -2,7 +2,8 @@
 
 - `plain_punctuation`: typographic apostrophes, quotes, dashes and no-break spaces as ASCII,
   one character for one, before the text is hashed (in serving and in training alike);
-- `char_offsets` and `word_spans`: tagged words (byte offsets) to merged spans (characters);
+- `char_positions`, `tagged_spans` and `word_spans`: tagged words (byte offsets) to merged
+  spans (characters);
 - `is_address`: a one-word ADDRESS stands only beside its other half, else it is reported as
   the weaker `ADDRESS_PART`.
 """
@@ -36,18 +37,48 @@ def plain_punctuation(text: str) -> str:
     return text
 
 
-def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
+def char_positions(text: str, data: bytes, positions: list[int]) -> list[int]:
     """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`. The
     offsets are word edges, never inside a character. A tagged text has a few of them: each is
     counted by decoding the bytes before it (a cumulative count over every byte cost ~10 µs
     per call on a 500-token prompt)."""
     if len(data) == len(text):
         return positions
-    if positions.size > 64:
+    if len(positions) > 64:
         raw = np.frombuffer(data, dtype=np.uint8)
         chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
-        return chars[positions].astype(np.int64)
-    return np.array([len(data[:p].decode("utf-8")) for p in positions.tolist()], dtype=np.int64)
+        return chars[positions].tolist()  # type: ignore[no-any-return]
+    return [len(data[:p].decode("utf-8")) for p in positions]
+
+
+def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
+    """`char_positions` of an array (what training reads)."""
+    if len(data) == len(text):
+        return positions
+    return np.array(char_positions(text, data, positions.tolist()), dtype=np.int64)
+
+
+def tagged_spans(
+    text: str, data: bytes, labels_of: tuple[str, ...], tagged: list[tuple[int, int, int]]
+) -> list[tuple[str, int, int]]:
+    """The tagged words (label index into `labels_of`, byte start, byte end into `data`, the
+    UTF-8 of `text`; in text order, O words left out) as spans (type, start, end) in
+    character offsets of `text`: consecutive words of one label at most `_MAX_GAP`
+    characters apart are one."""
+    if not tagged:
+        return []
+    labels, starts, ends = zip(*tagged, strict=True)
+    char_starts = char_positions(text, data, list(starts))
+    char_ends = char_positions(text, data, list(ends))
+    spans: list[tuple[str, int, int]] = []
+    last = -1
+    for label, start, end in zip(labels, char_starts, char_ends, strict=True):
+        if label == last and start - spans[-1][2] <= _MAX_GAP:
+            spans[-1] = (spans[-1][0], spans[-1][1], end)
+        else:
+            spans.append((labels_of[label], start, end))
+        last = label
+    return spans
 
 
 def word_spans(
@@ -58,24 +89,10 @@ def word_spans(
     starts: IntArray,
     ends: IntArray,
 ) -> list[tuple[str, int, int]]:
-    """The tagged words (label indices into `labels_of`, 0 = O; byte offsets into `data`, the
-    UTF-8 of `text`) as spans (type, start, end) in character offsets of `text`: consecutive
-    words of one label at most `_MAX_GAP` characters apart are one."""
+    """`tagged_spans` of every word's label (0 = O), byte starts and ends (the numpy path)."""
     hits = np.flatnonzero(word_labels)
-    if not hits.size:
-        return []
-    labels = word_labels[hits].tolist()
-    char_starts = char_offsets(text, data, starts[hits]).tolist()
-    char_ends = char_offsets(text, data, ends[hits]).tolist()
-    spans: list[tuple[str, int, int]] = []
-    last = -1
-    for label, start, end in zip(labels, char_starts, char_ends, strict=True):
-        if label == last and start - spans[-1][2] <= _MAX_GAP:
-            spans[-1] = (spans[-1][0], spans[-1][1], end)
-        else:
-            spans.append((labels_of[label], start, end))
-        last = label
-    return spans
+    labels, firsts, lasts = word_labels[hits].tolist(), starts[hits].tolist(), ends[hits].tolist()
+    return tagged_spans(text, data, labels_of, list(zip(labels, firsts, lasts, strict=True)))
 
 
 def _is_number(word: str) -> bool:

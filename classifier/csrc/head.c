@@ -3,9 +3,10 @@
 
 /* gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,
  *            by_bucket, gate_intercepts, gate_dense, domain_intercepts, expert_weights,
- *            expert_own, expert_intercepts, dense) -> probability
- * The whole of `difficulty.GatedHead.probability` once the dense features are known (the
- * names and shapes are its fields'): the n-gram logit z, the gate's and the domain heads' sums
+ *            expert_own, expert_intercepts, n_chars, n_turns) -> probability
+ * The whole of `difficulty.GatedHead.probability` (the names and shapes are its fields'; the
+ * text is `n_chars` characters long, in a conversation of `n_turns`): the dense features
+ * (`dense_features`, from all of `data`), the n-gram logit z, the gate's and the domain heads' sums
  * over the folded buckets (`by_bucket`: per bucket, k gate weights then k domain-head
  * weights, so one n-gram's 2k weights are adjacent in memory), then the experts
  * over [z, dense, upper triangle of dense x dense, z * dense] plus own-domain logit, and the
@@ -14,25 +15,26 @@
  * code on the same tables to rounding (~1e-15). */
 PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
     Py_buffer data, base_w, base_dense, by_bucket, gate_b, gate_dense, domain_b, expert_w,
-        expert_own, expert_b, dense_b;
+        expert_own, expert_b;
     Py_ssize_t max_bytes;
     int n_bits, gate_bits;
+    Py_ssize_t n_chars, n_turns;
     double base_intercept;
-    if (!PyArg_ParseTuple(args, "y*niy*y*diy*y*y*y*y*y*y*y*", &data, &max_bytes, &n_bits,
+    if (!PyArg_ParseTuple(args, "y*niy*y*diy*y*y*y*y*y*y*nn", &data, &max_bytes, &n_bits,
                           &base_w, &base_dense, &base_intercept, &gate_bits, &by_bucket, &gate_b,
-                          &gate_dense, &domain_b, &expert_w, &expert_own, &expert_b, &dense_b))
+                          &gate_dense, &domain_b, &expert_w, &expert_own, &expert_b, &n_chars, &n_turns))
         return NULL;
     PyObject *result = NULL;
     int64_t *offsets = NULL;
     uint64_t *hashes = NULL;
     double *work = NULL;
     const Py_ssize_t f8 = (Py_ssize_t)sizeof(double);
-    Py_ssize_t d_n = dense_b.len / f8, k = gate_b.len / f8;
+    Py_ssize_t d_n = N_DENSE, k = gate_b.len / f8;
     Py_ssize_t n_stack = 1 + 2 * d_n + d_n * (d_n + 1) / 2;
     Py_ssize_t buckets = (Py_ssize_t)1 << n_bits, gate_buckets = (Py_ssize_t)1 << gate_bits;
     const Py_ssize_t f4 = (Py_ssize_t)sizeof(float);
     if (base_w.len != buckets * f4 || k < 1 || gate_bits > n_bits ||
-        base_dense.len != dense_b.len || by_bucket.len != 2 * k * gate_buckets * f4 ||
+        base_dense.len != d_n * f8 || by_bucket.len != 2 * k * gate_buckets * f4 ||
         gate_dense.len != k * d_n * f8 || domain_b.len != k * f8 ||
         expert_w.len != k * n_stack * f8 || expert_own.len != k * f8 || expert_b.len != k * f8) {
         PyErr_SetString(PyExc_ValueError, "difficulty head arrays of inconsistent sizes");
@@ -48,7 +50,9 @@ PyObject *kernel_gated_head(PyObject *self, PyObject *args) {
         goto done;
     }
     const float *w = (const float *)base_w.buf, *g = (const float *)by_bucket.buf;
-    const double *dense = (const double *)dense_b.buf, *dw = (const double *)base_dense.buf;
+    double dense[N_DENSE];
+    dense_features((const unsigned char *)data.buf, data.len, n_chars, n_turns, dense);
+    const double *dw = (const double *)base_dense.buf;
     double *sums = work, *st = work + 2 * k; /* sums: k gate, then k domain-head */
     Py_ssize_t count = scan_words((const unsigned char *)data.buf, n, offsets, offsets + cap,
                                   hashes);
@@ -112,6 +116,5 @@ done:
     PyBuffer_Release(&expert_w);
     PyBuffer_Release(&expert_own);
     PyBuffer_Release(&expert_b);
-    PyBuffer_Release(&dense_b);
     return result;
 }

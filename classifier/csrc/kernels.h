@@ -90,13 +90,24 @@ static inline int check_bag(const Py_buffer *weights, int n_bits) {
     return -1;
 }
 
+/* dense.c: the dense features' byte counts (`features.byte_counts`, in this order) and the
+ * features themselves (`features.DENSE_NAMES`), shared with the difficulty head */
+enum Count { SPACES, NEWLINES, FENCES, CODE, DIGITS, MATHS, QUESTIONS, UPPER, NUMBERS, STOPS,
+             COMMAS, DOLLARS, LATEX, CHOICES, SYMBOLS, N_COUNTS };
+#define N_DENSE 17
+void count_bytes(const unsigned char *raw, Py_ssize_t n, Py_ssize_t counts[N_COUNTS]);
+void dense_features(const unsigned char *data, Py_ssize_t n, Py_ssize_t n_chars,
+                    Py_ssize_t n_turns, double out[N_DENSE]);
+
 /* the entry points, one per Python function (module.c lists them) */
 PyObject *kernel_words(PyObject *self, PyObject *args);
 PyObject *kernel_ngram_indices(PyObject *self, PyObject *args);
 PyObject *kernel_bag_sum(PyObject *self, PyObject *args);
 PyObject *kernel_gated_head(PyObject *self, PyObject *args);
 PyObject *kernel_byte_counts(PyObject *self, PyObject *args);
+PyObject *kernel_dense_features(PyObject *self, PyObject *args);
 PyObject *kernel_tag_scores(PyObject *self, PyObject *args);
+PyObject *kernel_tagged_words(PyObject *self, PyObject *args);
 PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
 PyObject *kernel_long_runs(PyObject *self, PyObject *args);
 PyObject *kernel_find_all(PyObject *self, PyObject *args);

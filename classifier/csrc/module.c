@@ -3,13 +3,14 @@
  * hashing.c  words, ngram_indices   word hashes and n-gram buckets (features.Featurizer)
  *            bag_sum                the PII text model's sum (pii_text.PiiTextModel)
  * tagger.c   tag_scores             the PII tagger's label scores (pii_model.PiiTagger), and
- *                                   the text model's sum in the same pass
+ *            tagged_words           the text model's sum in the same pass; serving reads only
+ *                                   the tagged words
  * head.c     gated_head             the difficulty head (difficulty.GatedHead.probability)
- * scan.c     byte_counts, digit_runs, long_runs, find_all, capitalised_words, around
- *                                   the dense features' counts, number windows, secret
- *                                   candidates, keyword anchors, the name rule's words,
- *                                   the windows around anchors
- *                                   (features, detectors, secret_scan, windows, context)
+ * dense.c    byte_counts,           the dense features' counts and the features themselves
+ *            dense_features         (features), which the head computes itself
+ * scan.c     digit_runs, long_runs  number windows, secret candidates, keyword anchors, the
+ *            find_all, around       name rule's words, the windows around anchors
+ *            capitalised_words      (detectors, secret_scan, windows, context)
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
  * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
@@ -25,7 +26,9 @@ static PyMethodDef methods[] = {
     {"gated_head", kernel_gated_head, METH_VARARGS,
      "gated_head(data, max_bytes, n_bits, base_weights, base_dense, base_intercept, gate_bits,"
      " by_bucket, gate_intercepts, gate_dense, domain_intercepts, expert_weights, expert_own,"
-     " expert_intercepts, dense) -> float"},
+     " expert_intercepts, n_chars, n_turns) -> float"},
+    {"dense_features", kernel_dense_features, METH_VARARGS,
+     "dense_features(data, n_chars, n_turns) -> the difficulty head's dense features as float64 bytes"},
     {"digit_runs", kernel_digit_runs, METH_VARARGS,
      "digit_runs(data, min_digits) -> int64 (start, end) pairs as bytes"},
     {"long_runs", kernel_long_runs, METH_VARARGS,
@@ -44,6 +47,9 @@ static PyMethodDef methods[] = {
     {"tag_scores", kernel_tag_scores, METH_VARARGS,
      "tag_scores(data, max_bytes, n_bits, weights, intercepts, threshold[, bag_bits, bag_weights])"
      " -> (starts, ends, logits, labels, bag)"},
+    {"tagged_words", kernel_tagged_words, METH_VARARGS,
+     "tagged_words(data, max_bytes, n_bits, weights, intercepts, threshold[, bag_bits,"
+     " bag_weights]) -> (int64 (label, start, end) triples of the tagged words, bag)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -105,58 +105,32 @@ static void sentence_codes(const unsigned char *raw, const int64_t *starts, cons
     memset(context + first, sentence, (size_t)(count - first));
 }
 
-/* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold[, bag_bits, bag_weights])
- *   -> (starts, ends, logits, labels, bag): as bytes, int64 word starts and ends, float64 logits
- * (n_words x 6, row-major), and one uint8 per word: the best non-O label (1-5) when its softmax
- * probability is at least `threshold`, else 0 (O). `table` is the weights as float32
- * (`PiiTagger.table`): 3 MB instead of 6, so more of it stays in cache between requests; the
- * sums are taken in double. `bag` is the PII text model's `bag_total` over the same words
- * (0.0 without bag weights), so a text is scanned once for both. */
-PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
-    Py_buffer data, weights, intercepts, bag = {0};
-    Py_ssize_t max_bytes;
-    int n_bits, bag_bits = 0;
-    double threshold;
-    if (!PyArg_ParseTuple(args, "y*niy*y*d|iy*", &data, &max_bytes, &n_bits, &weights,
-                          &intercepts, &threshold, &bag_bits, &bag))
-        return NULL;
-    double bag_sum = 0.0;
-    uint64_t *seen = NULL;
-    PyObject *starts_b = NULL, *ends_b = NULL, *logits_b = NULL, *labels_b = NULL, *result = NULL;
-    uint64_t *hashes = NULL, *shapes = NULL;
-    unsigned char *context = NULL;
+/* The scoring shared by tag_scores and tagged_words. For the first `n` bytes of `raw`: the
+ * words' byte offsets (into `starts`, `ends`, room for n / 2 + 1 each), per word its logits
+ * (into `logits`, n_words x 6 row-major, when not NULL) and its label (into `labels`): the
+ * best non-O label (1-5) when its softmax probability is at least `threshold`, else 0 (O).
+ * `w` is the table as float32 (`PiiTagger.table`, 3 MB instead of 6, so more of it stays in
+ * cache between requests); the sums are taken in double. With `bag` (the PII text model's
+ * weights at `bag_bits`), `*bag_sum` is their `bag_total` over the same words, so a text is
+ * scanned once for both. Returns the word count, or -1 with MemoryError set. */
+static Py_ssize_t score_words(const unsigned char *raw, Py_ssize_t n, int n_bits, const float *w,
+                              const double *b, double threshold, const float *bag, int bag_bits,
+                              double *bag_sum, int64_t *starts, int64_t *ends, double *logits,
+                              unsigned char *labels) {
+    Py_ssize_t cap = n / 2 + 1, result = -1;
+    uint64_t *hashes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    uint64_t *shapes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
+    unsigned char *context = PyMem_Malloc(cap);
     const float **rows = NULL;
-    Py_ssize_t buckets = (Py_ssize_t)1 << n_bits;
-    if (weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(float) ||
-        intercepts.len != N_LABELS * (Py_ssize_t)sizeof(double)) {
-        PyErr_SetString(PyExc_ValueError, "table must be float32 (2**n_bits, 6), intercepts float64 (6,)");
-        goto done;
-    }
-    if (bag.obj && check_bag(&bag, bag_bits) < 0) goto done;
-    const unsigned char *raw = (const unsigned char *)data.buf;
-    Py_ssize_t n = data.len < max_bytes ? data.len : max_bytes;
-    Py_ssize_t cap = n / 2 + 1;
-    starts_b = PyBytes_FromStringAndSize(NULL, cap * 8);
-    ends_b = PyBytes_FromStringAndSize(NULL, cap * 8);
-    hashes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
-    shapes = PyMem_Malloc((cap + 4) * sizeof(uint64_t));
-    context = PyMem_Malloc(cap);
-    if (!starts_b || !ends_b || !hashes || !shapes || !context) {
-        if (!PyErr_Occurred()) PyErr_NoMemory();
-        goto done;
-    }
-    int64_t *starts = (int64_t *)PyBytes_AS_STRING(starts_b);
-    int64_t *ends = (int64_t *)PyBytes_AS_STRING(ends_b);
+    uint64_t *seen = NULL;
+    if (!hashes || !shapes || !context) goto done;
     /* words and shapes go to [2, count + 2); two pads each side */
     Py_ssize_t count = scan_words(raw, n, starts, ends, hashes + 2);
     sentence_codes(raw, starts, ends, count, context);
-    if (bag.obj) {
+    if (bag) {
         seen = PyMem_Calloc(((size_t)1 << bag_bits) / 64, sizeof(uint64_t));
-        if (!seen) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        bag_sum = bag_total(hashes + 2, count, bag_bits, (const float *)bag.buf, seen);
+        if (!seen) goto done;
+        *bag_sum = bag_total(hashes + 2, count, bag_bits, bag, seen);
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         int64_t s = starts[i], e = ends[i];
@@ -170,14 +144,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
     hashes[1] = shapes[1] = PAD1;
     hashes[count + 2] = shapes[count + 2] = PAD0;
     hashes[count + 3] = shapes[count + 3] = PAD1;
-    logits_b = PyBytes_FromStringAndSize(NULL, count * N_LABELS * sizeof(double));
-    labels_b = PyBytes_FromStringAndSize(NULL, count);
-    if (!logits_b || !labels_b) goto done;
-    double *logits = (double *)PyBytes_AS_STRING(logits_b);
-    unsigned char *labels = (unsigned char *)PyBytes_AS_STRING(labels_b);
-    const float *w = (const float *)weights.buf;
-    const double *b = (const double *)intercepts.buf;
-    uint64_t mask = (uint64_t)buckets - 1;
+    uint64_t mask = ((uint64_t)1 << n_bits) - 1;
     /* exp(O - best) > 1/threshold - 1 already puts the sum over the bound, so a word whose O
      * score leads the best label by more than this margin is O without computing any exp */
     double o_margin = log(1.0 / threshold - 1.0) + 1e-9;
@@ -185,10 +152,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
      * sums. The rows are random lines of a 3 MB table, mostly outside L2: prefetched a whole
      * prompt ahead, their misses overlap instead of stalling one word at a time. */
     rows = PyMem_Malloc((count * N_FEATURES + 1) * sizeof(const float *));
-    if (!rows) {
-        PyErr_NoMemory();
-        goto done;
-    }
+    if (!rows) goto done;
     for (Py_ssize_t i = 0; i < count; i++) {
         const uint64_t *h = hashes + i + 2, *s = shapes + i + 2;
         /* the shape x context key leaves capitalised words without digits out (pii_model) */
@@ -206,7 +170,8 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         }
     }
     for (Py_ssize_t i = 0; i < count; i++) {
-        double *row = logits + i * N_LABELS;
+        double local[N_LABELS];
+        double *row = logits ? logits + i * N_LABELS : local;
         for (int f = 0; f < N_FEATURES; f++) {
             const float *wr = rows[i * N_FEATURES + f];
             for (int l = 0; l < N_LABELS; l++) row[l] = f ? row[l] + (double)wr[l] : (double)wr[l];
@@ -225,21 +190,131 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
         for (int l = 0; l < N_LABELS; l++) total += exp(row[l] - row[best]);
         labels[i] = total <= 1.0 / threshold ? (unsigned char)best : 0;
     }
-    if (_PyBytes_Resize(&starts_b, count * 8) == 0 && _PyBytes_Resize(&ends_b, count * 8) == 0)
+    result = count;
+done:
+    if (result < 0) PyErr_NoMemory();
+    PyMem_Free(hashes);
+    PyMem_Free(shapes);
+    PyMem_Free(context);
+    PyMem_Free(rows);
+    PyMem_Free(seen);
+    return result;
+}
+
+/* The arguments both entry points take: (data, max_bytes, n_bits, table, intercepts,
+ * threshold[, bag_bits, bag_weights]), checked. 0, or -1 with an exception set (the buffers
+ * then released). */
+typedef struct {
+    Py_buffer data, weights, intercepts, bag;
+    Py_ssize_t n;
+    int n_bits, bag_bits;
+    double threshold;
+} TagArgs;
+
+static void release_args(TagArgs *a) {
+    PyBuffer_Release(&a->bag);
+    PyBuffer_Release(&a->data);
+    PyBuffer_Release(&a->weights);
+    PyBuffer_Release(&a->intercepts);
+}
+
+static int parse_args(PyObject *args, TagArgs *a) {
+    Py_ssize_t max_bytes;
+    memset(a, 0, sizeof(*a));
+    if (!PyArg_ParseTuple(args, "y*niy*y*d|iy*", &a->data, &max_bytes, &a->n_bits, &a->weights,
+                          &a->intercepts, &a->threshold, &a->bag_bits, &a->bag))
+        return -1;
+    Py_ssize_t buckets = (Py_ssize_t)1 << a->n_bits;
+    if (a->weights.len != buckets * N_LABELS * (Py_ssize_t)sizeof(float) ||
+        a->intercepts.len != N_LABELS * (Py_ssize_t)sizeof(double)) {
+        PyErr_SetString(PyExc_ValueError, "table must be float32 (2**n_bits, 6), intercepts float64 (6,)");
+        release_args(a);
+        return -1;
+    }
+    if (a->bag.obj && check_bag(&a->bag, a->bag_bits) < 0) {
+        release_args(a);
+        return -1;
+    }
+    a->n = a->data.len < max_bytes ? a->data.len : max_bytes;
+    return 0;
+}
+
+static Py_ssize_t score_args(TagArgs *a, double *bag_sum, int64_t *starts, int64_t *ends,
+                             double *logits, unsigned char *labels) {
+    return score_words((const unsigned char *)a->data.buf, a->n, a->n_bits,
+                       (const float *)a->weights.buf, (const double *)a->intercepts.buf,
+                       a->threshold, a->bag.obj ? (const float *)a->bag.buf : NULL, a->bag_bits,
+                       bag_sum, starts, ends, logits, labels);
+}
+
+/* tag_scores(data, max_bytes, n_bits, table, intercepts, threshold[, bag_bits, bag_weights])
+ *   -> (starts, ends, logits, labels, bag): as bytes, int64 word starts and ends, float64 logits
+ * (n_words x 6, row-major) and one uint8 label per word (`score_words`); `bag` is the text
+ * model's sum (0.0 without bag weights). What training and the numpy reference's tests read. */
+PyObject *kernel_tag_scores(PyObject *self, PyObject *args) {
+    TagArgs a;
+    if (parse_args(args, &a) < 0) return NULL;
+    double bag_sum = 0.0;
+    PyObject *result = NULL;
+    Py_ssize_t cap = a.n / 2 + 1;
+    PyObject *starts_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    PyObject *ends_b = PyBytes_FromStringAndSize(NULL, cap * 8);
+    PyObject *logits_b = PyBytes_FromStringAndSize(NULL, cap * N_LABELS * sizeof(double));
+    PyObject *labels_b = PyBytes_FromStringAndSize(NULL, cap);
+    if (!starts_b || !ends_b || !logits_b || !labels_b) goto done;
+    Py_ssize_t count = score_args(&a, &bag_sum, (int64_t *)PyBytes_AS_STRING(starts_b),
+                                  (int64_t *)PyBytes_AS_STRING(ends_b),
+                                  (double *)PyBytes_AS_STRING(logits_b),
+                                  (unsigned char *)PyBytes_AS_STRING(labels_b));
+    if (count < 0) goto done;
+    if (_PyBytes_Resize(&starts_b, count * 8) == 0 && _PyBytes_Resize(&ends_b, count * 8) == 0 &&
+        _PyBytes_Resize(&logits_b, count * N_LABELS * sizeof(double)) == 0 &&
+        _PyBytes_Resize(&labels_b, count) == 0)
         result = Py_BuildValue("(OOOOd)", starts_b, ends_b, logits_b, labels_b, bag_sum);
 done:
     Py_XDECREF(labels_b);
     Py_XDECREF(starts_b);
     Py_XDECREF(ends_b);
     Py_XDECREF(logits_b);
-    PyMem_Free(hashes);
-    PyMem_Free(shapes);
-    PyMem_Free(context);
-    PyMem_Free(rows);
-    PyMem_Free(seen);
-    PyBuffer_Release(&bag);
-    PyBuffer_Release(&data);
-    PyBuffer_Release(&weights);
-    PyBuffer_Release(&intercepts);
+    release_args(&a);
+    return result;
+}
+
+/* tagged_words(data, max_bytes, n_bits, table, intercepts, threshold[, bag_bits, bag_weights])
+ *   -> (tagged, bag): what serving reads, `tag_scores` without the words left O. `tagged` is
+ * int64 (label, start, end) triples as bytes, one per tagged word, in text order (most texts
+ * tag none or a few words: no per-word arrays cross into Python). */
+PyObject *kernel_tagged_words(PyObject *self, PyObject *args) {
+    TagArgs a;
+    if (parse_args(args, &a) < 0) return NULL;
+    double bag_sum = 0.0;
+    PyObject *result = NULL, *tagged_b = NULL;
+    Py_ssize_t cap = a.n / 2 + 1;
+    int64_t *offsets = PyMem_Malloc(cap * 2 * sizeof(int64_t));
+    unsigned char *labels = PyMem_Malloc(cap);
+    if (!offsets || !labels) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    int64_t *starts = offsets, *ends = offsets + cap;
+    Py_ssize_t count = score_args(&a, &bag_sum, starts, ends, NULL, labels);
+    if (count < 0) goto done;
+    Py_ssize_t hits = 0;
+    for (Py_ssize_t i = 0; i < count; i++) hits += labels[i] != 0;
+    tagged_b = PyBytes_FromStringAndSize(NULL, hits * 3 * 8);
+    if (!tagged_b) goto done;
+    int64_t *out = (int64_t *)PyBytes_AS_STRING(tagged_b);
+    for (Py_ssize_t i = 0; i < count; i++)
+        if (labels[i]) {
+            *out++ = labels[i];
+            *out++ = starts[i];
+            *out++ = ends[i];
+        }
+    result = Py_BuildValue("(Od)", tagged_b, bag_sum);
+done:
+    Py_XDECREF(tagged_b);
+    PyMem_Free(offsets);
+    PyMem_Free(labels);
+    release_args(&a);
     return result;
 }

@@ -121,6 +121,13 @@ def test_byte_counts_equal_the_reference(data: bytes) -> None:
     assert features.byte_counts(data) == features.byte_counts(data, native=False)
 
 
+@settings(max_examples=400, deadline=None)
+@given(data=_BYTES, turns=st.integers(-2, 40))
+def test_dense_features_equal_the_reference_to_the_bit(data: bytes, turns: int) -> None:
+    text = data.decode("utf-8", "replace")
+    assert features.dense_features(text, turns) == features.dense_features(text, turns, False)
+
+
 _WORDS = ["What", "is", "12", "+", "30", "?", "Explain", "$5", ",", "the", "proof", "."]
 _WORDS += ["Zoë", "```py", "x=1```", "\n", "A.", "B."]
 
@@ -150,13 +157,12 @@ def test_serving_tables_are_float32_copies_and_the_kernels_refuse_float64() -> N
     data = b"call me at home"
     with pytest.raises(ValueError, match="float32"):
         native.kernels.tag_scores(data, 1024, tagger.n_bits, tagger.weights, tagger.intercepts, 0.5)
-    dense = np.zeros(head.base.dense_weights.size)
     with pytest.raises(ValueError, match="inconsistent"):
         native.kernels.gated_head(
             data, 1024, head.n_bits, head.base.weights, head.base.dense_weights, 0.0,
             head.gate_bits, head._by_bucket, head.gate_intercepts, head.gate_dense,
             head.domain_intercepts, head.expert_weights, head.expert_own,
-            head.expert_intercepts, dense,
+            head.expert_intercepts, len(data), 1,
         )  # fmt: skip
 
 
