@@ -40,6 +40,7 @@ class Detectors:
     ssn_context: re.Pattern[str]
     phone: re.Pattern[str]
     phone_loose: re.Pattern[str]
+    phone_cue: re.Pattern[str]  # any of `_PHONE_CUES`, anywhere (the gate of `phone_loose`)
     iban: re.Pattern[str]
     ipv4: re.Pattern[str]
     ipv6: re.Pattern[str]
@@ -80,6 +81,7 @@ def build_detectors() -> Detectors:
                                r"(?:\(\d{1,5}\)\s?)?\d{1,12}(?:[ .-]\d{1,8}){0,5}"
                                r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
                                r"(?![\w-]|\.\d)"),
+        phone_cue=re.compile("|".join(map(re.escape, _PHONE_CUES))),
         iban=_starting_with("[A-Z]", r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}"
                                      r"(?:[ -]?[A-Z0-9]{1,3})?\b"),
         ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
@@ -148,7 +150,9 @@ def number_windows(text: str, runs: list[windows.Window]) -> list[windows.Window
     return windows.around(text, runs, 40, 8)
 
 
-def _numbers(text: str, d: Detectors, start: int, end: int, scan: int, longest: int) -> list[Span]:
+def _numbers(
+    text: str, d: Detectors, start: int, end: int, scan: int, longest: int, gated: bool = True
+) -> list[Span]:
     """Numbers in the window [start, end). Cards, SSNs, IP addresses and phone numbers are
     digits and separators, preceded at most by "+" or "(": they start at most two characters
     before a digit run, so they are sought from `scan` (the window's first run, less two) and
@@ -180,7 +184,10 @@ def _numbers(text: str, d: Detectors, start: int, end: int, scan: int, longest: 
     phones = [m.span() for m in d.phone.finditer(text, scan, end)
               if m.end() - m.start() >= validators.PHONE_MIN_DIGITS
               and validators.is_phone_number(m.group())]  # fmt: skip
-    for m in d.phone_loose.finditer(text, scan, end):
+    # a loose number is a phone only after a cue within `_CUE_REACH` characters: where the
+    # window's reach holds no cue at all (most windows), none of its numbers is tried
+    cued = not gated or d.phone_cue.search(text[max(0, scan - _CUE_REACH) : end].lower())
+    for m in d.phone_loose.finditer(text, scan, end) if cued else ():
         if (
             m.end() - m.start() >= validators.LOCAL_PHONE_MIN_DIGITS
             and all(m.end() <= s or m.start() >= e for s, e in phones)

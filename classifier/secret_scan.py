@@ -10,6 +10,7 @@ keywords. `SecretIndex` holds those literals, built once per `Detectors`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ def build_index(rules: tuple[SecretRule, ...]) -> SecretIndex:
 
     rules_of: dict[str, tuple[int, ...]] = {}
     for i, rule in enumerate(rules):
+        if any(not needle or any(ch.isspace() for ch in needle) for needle in rule.needles):
+            raise ValueError(f"rule {rule.name}: a needle is one word (`_holders`)")
         for literal in rule.keywords or rule.needles:
             rules_of[literal] = (*rules_of.get(literal, ()), i)
     tokens = [rule for rule in rules if not rule.keywords]
@@ -52,47 +55,78 @@ def build_index(rules: tuple[SecretRule, ...]) -> SecretIndex:
     )
 
 
-def _present(text: str, literals: tuple[str, ...]) -> set[str]:
-    """The literals that occur in `text` (one C pass; case-sensitive)."""
-    if not literals:
-        return set()
-    return {text[start:end] for start, end in windows.keyword_anchors(text, literals)}
+def _holders(
+    text: str, pieces: list[tuple[int, int]], needles: tuple[str, ...]
+) -> dict[str, list[int]]:
+    """Each needle that occurs in `text` (one C pass; case-sensitive) -> the indices of the
+    `pieces` (sorted, disjoint (start, end) spans of `text`) that hold an occurrence, ascending.
+    Needles hold no space (`build_index`)."""
+    starts = [start for start, _ in pieces]
+    found: dict[str, list[int]] = {}
+    for start, end in windows.keyword_anchors(text, needles) if needles else ():
+        at = bisect.bisect_right(starts, start) - 1
+        holders = found.setdefault(text[start:end], [])
+        if at >= 0 and end <= pieces[at][1] and (not holders or holders[-1] != at):
+            holders.append(at)
+    return found
+
+
+def _keyword_hits(lowered: str, index: SecretIndex) -> dict[str, list[tuple[int, int]]]:
+    """Every rule's keywords, found in one scan: keyword -> its (start, end) spans."""
+    hits: dict[str, list[tuple[int, int]]] = {}
+    for start, end in windows.keyword_anchors(lowered, index.keywords):
+        hits.setdefault(lowered[start:end], []).append((start, end))
+    return hits
 
 
 def find_secrets(
     text: str, view: str, lowered: str, index: SecretIndex, gated: bool = True
 ) -> Found:
     """Yield (start, end) of every secret in `text` (spans may overlap); `view` is
-    `windows.ascii_view(text)` and `lowered` is `view.lower()`. `gated=False` tries every
-    rule in every run, whatever literals occur: the reference the gates are tested against."""
-    tokens = long_tokens(text)
-    # what the token rules' needles must hit: the runs of 16+, joined
-    joined = " ".join(view[start:end] for start, end in tokens)
-    present = _present(joined, index.needles) if tokens else set()
-    present |= _present(view, index.short_needles)
-    hits: dict[str, list[tuple[int, int]]] = {}  # every rule's keywords, found in one scan
-    for start, end in windows.keyword_anchors(lowered, index.keywords):
-        hits.setdefault(lowered[start:end], []).append((start, end))
-    # only the rules whose literals occur, in rule order
-    wanted = sorted({i for literal in (*present, *hits) for i in index.rules_of[literal]})
+    `windows.ascii_view(text)` and `lowered` is `view.lower()`. A rule runs only where a
+    literal of its occurs: a token rule in the runs that hold one of its needles, a keyword
+    rule around its keywords. `gated=False` tries every rule in every run: the reference
+    the gates are tested against (`_every_rule`)."""
     if not gated:
-        wanted, present = list(range(len(index.rules))), set(index.rules_of)
-    shorter: dict[int, list[tuple[int, int]]] = {}  # runs of fewer than 16, by minimum
-    for rule in (index.rules[i] for i in wanted):
+        yield from _every_rule(text, lowered, index)
+        return
+    tokens = long_tokens(text)
+    # what the token rules' needles must hit: the runs of 16+, joined by a space
+    joined, pieces, at = " ".join(view[start:end] for start, end in tokens), [], 0
+    for start, end in tokens:
+        pieces.append((at, at + end - start))
+        at += end - start + 1
+    holders = _holders(joined, pieces, index.needles)
+    # the shorter rules' needles, sought in the whole text: their runs are found on demand
+    short = {view[s:e] for s, e in windows.keyword_anchors(view, index.short_needles)}
+    hits = _keyword_hits(lowered, index)
+    literals = [needle for needle, held in holders.items() if held] + [*short, *hits]
+    shorter: dict[int, tuple[list[tuple[int, int]], dict[str, list[int]]]] = {}
+    for rule in (index.rules[i] for i in sorted({i for n in literals for i in index.rules_of[n]})):
         if rule.keywords:
             yield from _around_keywords(text, lowered, rule, hits)
             continue
-        needles = [needle for needle in rule.needles if needle in present]
-        pool = tokens
-        if rule.min_length < 16:
+        pool, held = tokens, holders
+        if rule.min_length < 16:  # runs of fewer than 16, by minimum, and their needles
             if rule.min_length not in shorter:
-                shorter[rule.min_length] = long_tokens(text, rule.min_length)
-            pool = shorter[rule.min_length]
-        for start, end in pool:
+                runs = long_tokens(text, rule.min_length)
+                shorter[rule.min_length] = (runs, _holders(view, runs, index.short_needles))
+            pool, held = shorter[rule.min_length]
+        for i in sorted({i for needle in rule.needles for i in held.get(needle, ())}):
+            start, end = pool[i]
             if end - start >= rule.min_length:
-                piece = text[start:end]
-                if any(needle in piece for needle in needles):
-                    yield from _matches(text, rule, start, end)
+                yield from _matches(text, rule, start, end)
+
+
+def _every_rule(text: str, lowered: str, index: SecretIndex) -> Found:
+    """Every rule in every run long enough for it, keyword rules around every keyword."""
+    hits = _keyword_hits(lowered, index)
+    for rule in index.rules:
+        if rule.keywords:
+            yield from _around_keywords(text, lowered, rule, hits)
+            continue
+        for start, end in long_tokens(text, rule.min_length):
+            yield from _matches(text, rule, start, end)
 
 
 def _around_keywords(

@@ -150,17 +150,19 @@ _NUMBERISH = st.lists(
 @given(text=_NUMBERISH)
 @example(text="call (415) 555-2671 or +44 20 7946 0958")
 @example(text="IBAN GB29 NWBK 6016 1331 9268 19")
+@example(text="call me on 0 123 4567 or 99 88 77")
 def test_number_patterns_sought_from_the_first_run_in_long_runs_find_what_the_window_holds(
     text: str,
 ) -> None:
     d = build_detectors()
     lowered, runs = ascii_lower(text), number_runs(text, d)
     numeric = number_windows(text, runs)
-    # the reference: every pattern from the window's start, no gate on the longest run
+    # the reference: every pattern from the window's start, no gate on the longest run or on
+    # a phone cue in reach
     whole = [
         span
         for start, end in numeric
-        for span in _numbers(text, d, start, end, start, longest=len(text))
+        for span in _numbers(text, d, start, end, start, longest=len(text), gated=False)
     ]
     rest = _structured(text, lowered, d, [], [])  # e-mail and IPv6: no number windows
     assert _structured(text, lowered, d, runs, numeric) == whole + rest

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +111,11 @@ def test_rules_headed_at_their_keyword_match_as_the_window_search_does(parts: li
         assert sorted(secret_scan.find_secrets(text, view, view.lower(), at_keyword)) == sorted(
             secret_scan.find_secrets(text, view, view.lower(), windowed)
         )
+
+
+def test_a_needle_with_a_space_is_refused() -> None:
+    """`_holders` finds needles in the long runs joined by spaces: one with a space could
+    straddle two runs."""
+    rule = dataclasses.replace(credentials.build_rules()[0], needles=("two words",), keywords=())
+    with pytest.raises(ValueError, match="one word"):
+        secret_scan.build_index((rule,))
