@@ -116,6 +116,7 @@ class GatedHead:
         C call (`_kernels.gated_head`, equal to the numpy below to rounding): a dozen small numpy
         operations cost more than the arithmetic they do, most of all in a busy gateway.
         """
+        text = features.plain_punctuation(text)  # as training reads it (`build_matrix`)
         if featurizer.native:
             return native.kernels.gated_head(
                 text.encode("utf-8", "replace"), features.MAX_BYTES, self.n_bits,

@@ -38,6 +38,28 @@ _BIGRAM_MULT = 0x9E3779B97F4A7C15
 _MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 IntArray = npt.NDArray[np.int64]
+
+
+# Typographic punctuation as phones and word processors type it, read as its ASCII form by
+# every model here (the difficulty head, the PII tagger and text model), in serving and in
+# training alike. The word bytes include every non-ASCII byte, so "I\u2019m" (a curly
+# apostrophe) was one word (for the tagger: no "I", so no first-person sentence code), a name
+# in curly quotes a word with its quotes, and two words joined by an em dash one word. Each is
+# one character for one, so character offsets stay those of the text as written.
+_TYPOGRAPHIC = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'),
+                ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))  # fmt: skip
+
+
+def plain_punctuation(text: str) -> str:
+    """`text` with `_TYPOGRAPHIC`'s apostrophes, quotes, dashes and no-break spaces as their
+    ASCII forms, the same length in characters (ASCII text is returned as it is)."""
+    if text.isascii():
+        return text
+    for typographic, plain in _TYPOGRAPHIC:
+        text = text.replace(typographic, plain)
+    return text
+
+
 FloatArray = npt.NDArray[np.float64]
 
 

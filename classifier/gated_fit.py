@@ -51,12 +51,13 @@ Progress = Callable[[str], None]
 
 
 def build_matrix(featurizer: features.Featurizer, texts: Sequence[str]) -> sp.csr_matrix:
-    """Feature rows for `texts` (one turn each), columns = hashed buckets then dense features."""
+    """Feature rows for `texts` (one turn each), columns = hashed buckets then dense features;
+    typographic punctuation is read as ASCII (`features.plain_punctuation`), as in serving."""
     n_hashed = 1 << featurizer.n_bits
     data: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     indptr = [0]
-    for text in texts:
+    for text in map(features.plain_punctuation, texts):
         idx = featurizer.indices(text)
         hashed = np.full(idx.size, 1.0 / np.sqrt(idx.size)) if idx.size else np.zeros(0)
         dense = np.asarray(features.dense_features(text, 1), dtype=np.float64)

@@ -42,6 +42,7 @@ def _sigmoid(z: float) -> float:
 
 def lean_logit(head: LinearHead, featurizer: features.Featurizer, text: str, n_turns: int) -> float:
     """The head's decision function on one prompt, without scikit-learn."""
+    text = features.plain_punctuation(text)
     indices = featurizer.indices(text)
     z = head.intercept
     if indices.size:

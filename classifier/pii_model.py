@@ -30,7 +30,6 @@ from classifier.artifact import ArtifactError, float_array, int_field
 from classifier.pii_spans import (
     ADDRESS_PART,
     is_address,
-    plain_punctuation,
     tagged_spans,
     word_spans,
 )
@@ -207,7 +206,7 @@ class PiiTagger:
         """`tag`'s spans and, when `bag` = (n_bits, float32 weights) is given and the C kernel
         runs, the sum of those weights over the text's distinct word uni- and bigram buckets,
         from the same scan of the text (the PII text model's sum, `pii_text`); else None."""
-        text = plain_punctuation(text)  # same length: its offsets are those of the input
+        text = features.plain_punctuation(text)  # same length: offsets are those of the input
         data = text.encode("utf-8", "replace")
         total: float | None = None
         if self._runs_native(featurizer):  # only the tagged words leave C: no numpy per call

@@ -1,7 +1,5 @@
-"""From the PII tagger's words to spans of text: how the tagger reads a text, and what it reports.
+"""From the PII tagger's words to spans of text: what the tagger reports.
 
-- `plain_punctuation`: typographic apostrophes, quotes, dashes and no-break spaces as ASCII,
-  one character for one, before the text is hashed (in serving and in training alike);
 - `char_positions`, `tagged_spans` and `word_spans`: tagged words (byte offsets) to merged
   spans (characters);
 - `is_address`: a one-word ADDRESS stands only beside its other half, else it is reported as
@@ -16,25 +14,6 @@ import numpy.typing as npt
 ADDRESS_PART = "ADDRESS_PART"  # a one-word ADDRESS with no other half beside it (`is_address`)
 _MAX_GAP = 3
 IntArray = npt.NDArray[np.int64]
-
-
-# Typographic punctuation as phones and word processors type it, read as its ASCII form. The
-# featurizer's word bytes include every non-ASCII byte, so "I\u2019m" (a curly apostrophe) was
-# one word (no "I", so no first-person sentence code), a name in curly quotes a word with its
-# quotes, and two words joined by an em dash one word. Each is one character for one, so
-# character offsets stay those of the text as written.
-_TYPOGRAPHIC = (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'),
-                ("\u2013", "-"), ("\u2014", "-"), ("\u00a0", " "))  # fmt: skip
-
-
-def plain_punctuation(text: str) -> str:
-    """`text` with `_TYPOGRAPHIC`'s apostrophes, quotes, dashes and no-break spaces as their
-    ASCII forms, the same length in characters (ASCII text is returned as it is)."""
-    if text.isascii():
-        return text
-    for typographic, plain in _TYPOGRAPHIC:
-        text = text.replace(typographic, plain)
-    return text
 
 
 def char_positions(text: str, data: bytes, positions: list[int]) -> list[int]:

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, float_field, int_field
-from classifier.pii_spans import plain_punctuation
+from classifier.features import plain_punctuation
 
 KIND = "PERSONAL_CONTEXT"  # the entity type of a flagged text
 

@@ -46,7 +46,7 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "artifacts" / "pii.skops"
 
 def word_labels(featurizer: features.Featurizer, sample: pii_data.Sample) -> np.ndarray:
     """The label index of every word of `sample.text` (0 = O)."""
-    text = pii_spans.plain_punctuation(sample.text)  # as `PiiTagger.tag` reads it
+    text = features.plain_punctuation(sample.text)  # as `PiiTagger.tag` reads it
     data = text.encode("utf-8", "replace")
     _, starts, ends, _ = featurizer.words(data)
     starts = pii_spans.char_offsets(text, data, starts)
@@ -64,7 +64,7 @@ def build(
     """Sparse (n_words, 2**n_bits) count matrix and the words' labels."""
     rows, labels = [], []
     for sample in samples:
-        text = pii_spans.plain_punctuation(sample.text)
+        text = features.plain_punctuation(sample.text)
         keys, _, _ = pii_model.feature_keys(featurizer, n_bits, text.encode("utf-8", "replace"))
         rows.append(keys.T)
         labels.append(word_labels(featurizer, sample))

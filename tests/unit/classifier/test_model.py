@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import random
 import time
 from typing import Any
@@ -153,3 +154,23 @@ def test_earlier_messages_are_scanned_once_and_the_last_every_time() -> None:
             texts, fresh.detectors, fresh.tagger, fresh.featurizer, fresh.text_model
         )
     assert any(e.type == "CREDIT_CARD" and e.message == 0 for e in scores[2].entities)
+
+
+_CURLY = "I\u2019m \u201cfine\u201d \u2014 it\u2019s 5\u00a0km, isn\u2019t it?"
+_STRAIGHT = "I'm \"fine\" - it's 5 km, isn't it?"
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_difficulty_reads_typographic_punctuation_as_its_ascii_form(native: bool) -> None:
+    """A phone's curly apostrophes and dashes score as typed on a keyboard, in serving and in
+    the training matrix alike."""
+    head = _shipped().head
+    featurizer = Featurizer(head.n_bits, native=native)
+    assert head.probability(featurizer, _CURLY, 2) == head.probability(featurizer, _STRAIGHT, 2)
+    rows = build_matrix(featurizer, [_CURLY, _STRAIGHT])
+    assert (rows[0] != rows[1]).nnz == 0
+
+
+@functools.cache
+def _shipped() -> Classifier:
+    return Classifier.load()

@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from classifier import Classifier
-from classifier.features import Featurizer
+from classifier.features import Featurizer, plain_punctuation
 from classifier.pii_data import Sample
-from classifier.pii_spans import plain_punctuation
 from classifier.pii_train import build, word_labels
 
 _TYPOGRAPHIC = "\u2019\u2018\u201c\u201d\u2013\u2014\u00a0"
