@@ -16,18 +16,26 @@ _MAX_GAP = 3
 IntArray = npt.NDArray[np.int64]
 
 
+_CONTINUATION = bytes(range(0x80, 0xC0))  # the bytes that continue a UTF-8 character
+
+
 def char_positions(text: str, data: bytes, positions: list[int]) -> list[int]:
     """Byte offsets into `data` (the UTF-8 of `text`) as character offsets into `text`. The
-    offsets are word edges, never inside a character. A tagged text has a few of them: each is
-    counted by decoding the bytes before it (a cumulative count over every byte cost ~10 µs
-    per call on a 500-token prompt)."""
+    offsets are word edges, never inside a character, so the characters before one are its
+    bytes less their continuation bytes, counted by `bytes.translate` (C, ~1 ns a byte) from
+    the previous offset on: ascending offsets cost one pass over the bytes in all. (Decoding
+    the bytes before each offset cost ~2 µs per offset on a 500-token prompt.)"""
     if len(data) == len(text):
         return positions
-    if len(positions) > 64:
-        raw = np.frombuffer(data, dtype=np.uint8)
-        chars = np.concatenate(([0], np.cumsum((raw & 0xC0) != 0x80)))
-        return chars[positions].tolist()  # type: ignore[no-any-return]
-    return [len(data[:p].decode("utf-8")) for p in positions]
+    found, at, continuing = [], 0, 0
+    for position in positions:
+        if position < at:  # not ascending: count again from the start
+            at, continuing = 0, 0
+        piece = data[at:position]
+        continuing += len(piece) - len(piece.translate(None, _CONTINUATION))
+        at = position
+        found.append(position - continuing)
+    return found
 
 
 def char_offsets(text: str, data: bytes, positions: IntArray) -> IntArray:
@@ -76,7 +84,7 @@ def word_spans(
 
 def _is_number(word: str) -> bool:
     word = word.strip(",.;:()")
-    digits = sum(ch.isdigit() for ch in word)
+    digits = sum(map(str.isdigit, word))
     return digits > 0 and digits >= len(word) - 1
 
 
@@ -94,7 +102,7 @@ def is_address(text: str, start: int, end: int) -> bool:
     ("Uncle Franky", "During"): on real prompts without personal data these were 40 of the 66
     false alarms, and on validation the rule costs no document (see docs/classifier.md)."""
     word = text[start:end]
-    if any(ch.isspace() for ch in word):
+    if any(map(str.isspace, word)):
         return True
     before, after = text[max(0, start - 40) : start].split(), text[end : end + 40].split()
     neighbours = before[-1:] + after[:1]

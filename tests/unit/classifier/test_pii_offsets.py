@@ -19,9 +19,11 @@ def test_word_edges_map_to_the_characters_they_start_and_end(text: str) -> None:
     _, starts, ends, _ = Featurizer(10).words(data)
     for positions in (starts, ends):
         want = [len(data[:p].decode("utf-8")) for p in positions.tolist()]
-        assert char_offsets(text, data, positions).tolist() == want  # a few: one by one
-        many = np.repeat(positions, 65)  # more than 64: one cumulative count
-        assert char_offsets(text, data, many).tolist() == np.repeat(want, 65).tolist()
+        assert char_offsets(text, data, positions).tolist() == want  # ascending: one pass
+        repeated = np.repeat(positions, 3)
+        assert char_offsets(text, data, repeated).tolist() == np.repeat(want, 3).tolist()
+        backwards = np.ascontiguousarray(positions[::-1])  # counted again from the start
+        assert char_offsets(text, data, backwards).tolist() == want[::-1]
     for start, end, s, e in zip(
         char_offsets(text, data, starts).tolist(),
         char_offsets(text, data, ends).tolist(),
