@@ -38,6 +38,7 @@ _BIGRAM_MULT = 0x9E3779B97F4A7C15
 _MIX1, _MIX2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 
 
 # Typographic punctuation as phones and word processors type it, read as its ASCII form by
@@ -58,9 +59,6 @@ def plain_punctuation(text: str) -> str:
     for typographic, plain in _TYPOGRAPHIC:
         text = text.replace(typographic, plain)
     return text
-
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def _u64(value: int) -> np.uint64:

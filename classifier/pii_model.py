@@ -27,12 +27,7 @@ import numpy.typing as npt
 
 from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, int_field
-from classifier.pii_spans import (
-    ADDRESS_PART,
-    is_address,
-    tagged_spans,
-    word_spans,
-)
+from classifier.pii_spans import ADDRESS_PART, is_address, tagged_spans, word_spans
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
 KIND = "pii-tagger"
