@@ -97,7 +97,9 @@ def test_cache_suite_reports_hits_and_single_flight(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
 def test_classifier_instructions_counts_score_against_a_baseline_revision() -> None:
     """The tree against itself (HEAD) as the baseline: the counts come out, and the ratio is
-    about 1 (the same code and prompts; the tree's uncommitted edits may move it a little)."""
+    about 1 when the classifier is as committed (as in CI). A change under way in classifier/
+    moves the count by what it changes (-6.6 % for one commit of 2026-12-07), so then only the
+    ratio's sanity is checked."""
     proc = subprocess.run(
         [sys.executable, "-m", "bench.classifier_instructions", "--calls", "1",
          "--baseline", "HEAD"],
@@ -109,4 +111,9 @@ def test_classifier_instructions_counts_score_against_a_baseline_revision() -> N
     for side in (report["tree"], report["baseline"]):
         assert is_number(side["instructions"]) and side["instructions"] > 10_000
         assert is_number(side["l2_misses"])
-    assert 0.95 < report["ratio_tree_to_baseline"]["instructions"] < 1.05
+    ratio = report["ratio_tree_to_baseline"]["instructions"]
+    edited = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "classifier"], cwd=REPO)
+    if edited.returncode == 0:
+        assert 0.95 < ratio < 1.05
+    else:
+        assert 0.0 < ratio < 10.0
