@@ -150,13 +150,10 @@ class PiiTagger:
         table.flags.writeable = False
         object.__setattr__(self, "table", table)
 
-    def _native(
-        self, data: bytes, bag: tuple[int, npt.NDArray[np.float32]] | tuple[()]
-    ) -> tuple[bytes, bytes, bytes, bytes, float]:
+    def _native(self, data: bytes) -> tuple[bytes, bytes, bytes, bytes, float]:
         return native.kernels.tag_scores(
-            data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold,
-            *bag,
-        )  # fmt: skip
+            data, features.MAX_BYTES, self.n_bits, self.table, self.intercepts, self.threshold
+        )
 
     def _runs_native(self, featurizer: features.Featurizer) -> bool:
         return featurizer.native and self.n_features == N_FEATURES
@@ -166,7 +163,7 @@ class PiiTagger:
     ]:  # fmt: skip
         """Per-word label logits (n_words, len(LABELS)) with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, logits_b, _, _ = self._native(data, ())
+            starts_b, ends_b, logits_b, _, _ = self._native(data)
             logits = np.frombuffer(logits_b, dtype=np.float64).reshape(-1, len(LABELS))
             return logits, native.int64s(starts_b), native.int64s(ends_b)
         keys, starts, ends = feature_keys(featurizer, self.n_bits, data, self.n_features)
@@ -178,7 +175,7 @@ class PiiTagger:
         """Per word, the index into `LABELS` of its best non-O label when that label's softmax
         probability reaches `threshold`, else 0 (O); with word starts and ends in bytes."""
         if self._runs_native(featurizer):
-            starts_b, ends_b, _, labels_b, _ = self._native(data, ())
+            starts_b, ends_b, _, labels_b, _ = self._native(data)
             labels = np.frombuffer(labels_b, dtype=np.uint8).astype(np.int64)
             return labels, native.int64s(starts_b), native.int64s(ends_b)
         logits, starts, ends = self.word_scores(featurizer, data)

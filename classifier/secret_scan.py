@@ -55,15 +55,20 @@ def build_index(rules: tuple[SecretRule, ...]) -> SecretIndex:
     )
 
 
+def _anchors(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Every occurrence of the needles in `text` (one C pass; case-sensitive)."""
+    return windows.keyword_anchors(text, needles) if needles else []
+
+
 def _holders(
-    text: str, pieces: list[tuple[int, int]], needles: tuple[str, ...]
+    text: str, pieces: list[tuple[int, int]], anchors: list[tuple[int, int]]
 ) -> dict[str, list[int]]:
-    """Each needle that occurs in `text` (one C pass; case-sensitive) -> the indices of the
-    `pieces` (sorted, disjoint (start, end) spans of `text`) that hold an occurrence, ascending.
+    """Each needle occurring at `anchors` (`_anchors` of `text`) -> the indices of the `pieces`
+    (sorted, disjoint (start, end) spans of `text`) that hold an occurrence, ascending.
     Needles hold no space (`build_index`)."""
     starts = [start for start, _ in pieces]
     found: dict[str, list[int]] = {}
-    for start, end in windows.keyword_anchors(text, needles) if needles else ():
+    for start, end in anchors:
         at = bisect.bisect_right(starts, start) - 1
         holders = found.setdefault(text[start:end], [])
         if at >= 0 and end <= pieces[at][1] and (not holders or holders[-1] != at):
@@ -96,9 +101,10 @@ def find_secrets(
     for start, end in tokens:
         pieces.append((at, at + end - start))
         at += end - start + 1
-    holders = _holders(joined, pieces, index.needles)
+    holders = _holders(joined, pieces, _anchors(joined, index.needles))
     # the shorter rules' needles, sought in the whole text: their runs are found on demand
-    short = {view[s:e] for s, e in windows.keyword_anchors(view, index.short_needles)}
+    short_anchors = _anchors(view, index.short_needles)
+    short = {view[s:e] for s, e in short_anchors}
     hits = _keyword_hits(lowered, index)
     literals = [needle for needle, held in holders.items() if held] + [*short, *hits]
     shorter: dict[int, tuple[list[tuple[int, int]], dict[str, list[int]]]] = {}
@@ -110,7 +116,7 @@ def find_secrets(
         if rule.min_length < 16:  # runs of fewer than 16, by minimum, and their needles
             if rule.min_length not in shorter:
                 runs = long_tokens(text, rule.min_length)
-                shorter[rule.min_length] = (runs, _holders(view, runs, index.short_needles))
+                shorter[rule.min_length] = (runs, _holders(view, runs, short_anchors))
             pool, held = shorter[rule.min_length]
         for i in sorted({i for needle in rule.needles for i in held.get(needle, ())}):
             start, end = pool[i]
