@@ -102,6 +102,7 @@ _ID_LABELS = (
     r"|aadhaa?r|pan|patient\s+id|mrn|medical\s+record|account|acct|routing|policy|member\s+id"
     r"|employee\s+id|voter\s+id|insurance\s+id|policyholder\s+id|user\s+id|customer\s+id"
     r"|sort\s+code|bsb|swift|bic|id|identification|insurance|registration"
+    r"|ssn|social\s+security"  # a number labelled so is an ID even where the SSN check fails
 )
 # Keywords: a trailing * matches any word starting with the stem, otherwise whole words only.
 _MEDICAL = tuple(
@@ -115,6 +116,12 @@ _FINANCIAL = tuple(
 )
 
 
+# A labelled ID's value: up to three letter groups joined by "-", "_" or ":" (a state or
+# country code, a document code: "DL:US98765432", "CA_DL_98765432", "US-PP-987654321"), then a
+# digit and more; at least four digits in all (`_id_numbers`). It may stand in quotes.
+_ID_VALUE = (
+    r"((?:(?<![A-Za-z])[A-Za-z]{1,6}(?:[-_:][A-Za-z]{1,6}){0,2})?[-_:]?\d[A-Za-z0-9-]{3,24})\b"
+)
 _BIRTH_LABELS = r"date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday"
 _NAME_INTROS = r"my name is|i am called|name:"
 
@@ -168,8 +175,8 @@ def build_cues() -> Cues:
         birth_date=re.compile(_starting_with_one_of(_BIRTH_LABELS) + r"(?i:\b(?:"
                               + _BIRTH_LABELS + r")\b)[\s:,-]*(" + _DATE + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
-                             + r"))(?:\s+(?i:number|no\.?|num|#))?\s*(?:is\s+|[:#=.-]\s*)?"
-                             r"((?:(?<![A-Za-z])[A-Za-z]{1,6})?[-_]?\d[A-Za-z0-9-]{3,24})\b"),
+                             + r"))(?:\s+(?i:card))?(?:\s+(?i:number|no\.?|num|#))?"
+                             r"\s*(?:is\s+|[:#=.-]\s*)?['\"`]?" + _ID_VALUE),
         # Found by one C scan of the lower-cased view (`label_starts`): `(?i:...)` compared
         # ~30 labels at every position of every window (~2 µs a window).
         id_literals=tuple(dict.fromkeys(map(_leading_literal, _ID_LABELS.split("|")))),

@@ -166,9 +166,11 @@ def _numbers(
     if longest >= 7 and text.count(".", start, end) >= 3:
         found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, scan, end)
                   if validators.is_public_ip(m.group())]  # fmt: skip
-    if digits >= 12 and longest >= 12:
-        found += [("CREDIT_CARD", *m.span()) for m in d.card.finditer(text, scan, end)
-                  if validators.is_luhn(m.group()) or _is_cued_maestro(text, m)]  # fmt: skip
+    for m in d.card.finditer(text, scan, end) if digits >= 12 and longest >= 12 else ():
+        if validators.is_luhn(m.group()) or _is_cued_maestro(text, m):
+            found.append(("CREDIT_CARD", *m.span()))
+        elif _cued(text, m.start(), _CARD_CUES):  # labelled a card: an ID, checksum or not
+            found.append(("ID_NUMBER", *m.span()))
     if digits >= 8:
         found += [("IBAN", *m.span()) for m in d.iban.finditer(text, start, end)
                   if validators.is_iban(m.group())]  # fmt: skip

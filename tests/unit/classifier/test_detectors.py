@@ -94,6 +94,40 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
     assert not kinds & {"CREDIT_CARD", "IBAN", "US_SSN", "PHONE_NUMBER", "IP_ADDRESS"}
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("his PAN card number 'ABPCJ4567R' and", "ABPCJ4567R"),  # "card", then a quoted value
+        ("Aadhar number '12345678901204', and", "12345678901204"),
+        ('Account Number "HDFC012345678901", IFSC', "HDFC012345678901"),
+        ("driver's license number DL:US98765432 and", "DL:US98765432"),  # letter groups joined
+        ("driver's license number CA_DL_98765432 and", "CA_DL_98765432"),
+        ("his passport number US-PP-987654321 against", "US-PP-987654321"),
+        ("their SSN 900-12-3456 and", "900-12-3456"),  # no SSN is issued in area 900
+        ("his Social Security number is 123-45-6789.", "123-45-6789"),  # nor is this one
+        ("the credit card 4716 9876 2234 1561 used", "4716 9876 2234 1561"),  # fails Luhn
+    ],
+)
+def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
+    text: str, value: str, detectors: Detectors
+) -> None:
+    assert ("ID_NUMBER", value) in spans_of(text, detectors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 4716 9876 2234 1561 shipped",  # fails Luhn, and no card word before it
+        "the card game ended hours ago, and later on 4716 9876 2234 1561 rows were read",  # far
+        "the PAN card number 'ABPCJ' is missing",  # no digit
+        "set id: 'abc123' in the config",  # three digits
+        "driver's license number DL:US-LONGCODE1 and",  # a letter group of seven or more
+    ],
+)
+def test_an_unlabelled_or_digitless_value_is_no_id(text: str, detectors: Detectors) -> None:
+    assert not {k for k, _ in spans_of(text, detectors)} & {"ID_NUMBER", "CREDIT_CARD"}
+
+
 def test_id_value_must_not_run_on_from_a_word(detectors: Detectors) -> None:
     kinds = {kind for kind, _, _ in detect("my accounts2024 and the panel2024 meeting", detectors)}
     assert "ID_NUMBER" not in kinds
@@ -172,6 +206,7 @@ def test_number_patterns_sought_from_the_first_run_in_long_runs_find_what_the_wi
 @given(text=_NUMBERISH)
 @example(text="aadhar no. 1234 5678 9012, Aadhaar 2345 6789 0123, PAN: ABCDE1234F")
 @example(text="Passport # X1234567; driver's  license D123-4567; tax id 12-3456789")
+@example(text="PAN card number 'ABPCJ4567R', SSN 900-12-3456, licence no. CA_DL_98765432")
 def test_id_numbers_tried_at_labels_equal_the_pattern_over_the_window(text: str) -> None:
     cues = build_detectors().cues
     want = [
