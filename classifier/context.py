@@ -103,6 +103,7 @@ _ID_LABELS = (
     r"|employee\s+id|voter\s+id|insurance\s+id|policyholder\s+id|user\s+id|customer\s+id"
     r"|sort\s+code|bsb|swift|bic|id|identification|insurance|registration"
     r"|ssn|social\s+security"  # a number labelled so is an ID even where the SSN check fails
+    r"|nhs|medicare|tax\s+file|tfn|national\s+insurance|nino|ni number|ni no|social\s+insurance"
 )
 # Keywords: a trailing * matches any word starting with the stem, otherwise whole words only.
 _MEDICAL = tuple(
@@ -117,10 +118,13 @@ _FINANCIAL = tuple(
 
 
 # A labelled ID's value: up to three letter groups joined by "-", "_" or ":" (a state or
-# country code, a document code: "DL:US98765432", "CA_DL_98765432", "US-PP-987654321"), then a
-# digit and more; at least four digits in all (`_id_numbers`). It may stand in quotes.
+# country code, a document code: "DL:US98765432", "CA_DL_98765432", "US-PP-987654321"), or two
+# capitals and a space ("QQ 12 34 56 C"); then a digit and more, in up to six groups split by
+# single spaces ("2345 6789 0123", "123 456 782"), each opening with a digit; at least four
+# digits in all (`_id_numbers`). It may stand in quotes.
 _ID_VALUE = (
-    r"((?:(?<![A-Za-z])[A-Za-z]{1,6}(?:[-_:][A-Za-z]{1,6}){0,2})?[-_:]?\d[A-Za-z0-9-]{3,24})\b"
+    r"((?:(?<![A-Za-z])[A-Za-z]{1,6}(?:[-_:][A-Za-z]{1,6}){0,2}|(?<![A-Za-z])[A-Z]{2} )?[-_:]?"
+    r"\d[A-Za-z0-9-]{0,24}(?: \d[A-Za-z0-9-]{0,24}){0,5})\b"
 )
 _BIRTH_LABELS = r"date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday"
 _NAME_INTROS = r"my name is|i am called|name:"
@@ -135,8 +139,10 @@ def _starting_with_one_of(alternatives: str) -> str:
 
 
 def _leading_literal(alternative: str) -> str:
-    """The letters every match of a regex alternative starts with: `aadhaa?r` -> `aadha`."""
-    letters = re.match("[a-z]*", alternative).group()  # type: ignore[union-attr]
+    """The letters (and literal spaces) every match of a regex alternative starts with:
+    `aadhaa?r` -> `aadha`, `ni number` -> `ni number` (a short word needs its second word, or
+    its every occurrence inside other words would be a label start to check)."""
+    letters = re.match("[a-z ]*", alternative).group()  # type: ignore[union-attr]
     if alternative[len(letters) : len(letters) + 1] in ("?", "*", "{"):
         letters = letters[:-1]  # the last letter is optional
     if not letters:

@@ -106,6 +106,11 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("their SSN 900-12-3456 and", "900-12-3456"),  # no SSN is issued in area 900
         ("his Social Security number is 123-45-6789.", "123-45-6789"),  # nor is this one
         ("the credit card 4716 9876 2234 1561 used", "4716 9876 2234 1561"),  # fails Luhn
+        ("my Aadhaar is 2345 6789 0123", "2345 6789 0123"),  # digit groups split by spaces
+        ("My National Insurance number is QQ 12 34 56 C", "QQ 12 34 56"),
+        ("my NI number: AB123456C", "AB123456C"),
+        ("Medicare number 2123 45670 1", "2123 45670 1"),
+        ("My tax file number is 123 456 782", "123 456 782"),
     ],
 )
 def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
@@ -122,6 +127,9 @@ def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
         "the PAN card number 'ABPCJ' is missing",  # no digit
         "set id: 'abc123' in the config",  # three digits
         "driver's license number DL:US-LONGCODE1 and",  # a letter group of seven or more
+        "the policy of 2019 was renewed",  # a lower-case word is no prefix before a space
+        "sin 30 degrees and 1234 more",  # a group opens with a digit; "30" alone is two
+        "nine 1234 items",  # "ni" is a label only as a word
     ],
 )
 def test_an_unlabelled_or_digitless_value_is_no_id(text: str, detectors: Detectors) -> None:
