@@ -220,7 +220,7 @@ def _structured(
         while start > 0 and at - start < 64 and text[start - 1] in _LOCAL_PART:
             start -= 1
         m = d.email.match(text, start) if start < at else None
-        if m:
+        if m and validators.is_personal_email(m.group()):
             found.append(("EMAIL", *m.span()))
         at = text.find("@", m.end() if m else at + 1)
     if "::" in text or text.count(":") >= 7:

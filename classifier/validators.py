@@ -106,6 +106,20 @@ def is_public_ip(candidate: str) -> bool:
                 or ip.is_unspecified)  # fmt: skip
 
 
+# local parts of addresses that only send: no person reads them ("no-reply" as mailers spell it)
+_NO_REPLY = frozenset(
+    ("noreply", "no-reply", "no_reply", "no.reply", "donotreply", "do-not-reply", "do_not_reply",
+     "do.not.reply", "mailer-daemon")
+)  # fmt: skip
+
+
+def is_personal_email(address: str) -> bool:
+    """False for an address that only sends (`noreply@github.com`, `mailer-daemon@…`, also
+    with a `+tag`): it names no one and reaches no one. Every other address is contact data."""
+    local = address.split("@", 1)[0].split("+", 1)[0].lower()
+    return local not in _NO_REPLY
+
+
 # group lengths of a NANP number: 415-555-2671, 1 415 555 2671, (415)5552671
 _NANP_SHAPES = ([3, 3, 4], [1, 3, 3, 4], [3, 7], [1, 3, 7])
 

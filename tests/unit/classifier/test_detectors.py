@@ -136,6 +136,13 @@ def test_an_unlabelled_or_digitless_value_is_no_id(text: str, detectors: Detecto
     assert not {k for k, _ in spans_of(text, detectors)} & {"ID_NUMBER", "CREDIT_CARD"}
 
 
+def test_a_no_reply_address_is_no_email_entity_but_the_next_address_is(
+    detectors: Detectors,
+) -> None:
+    text = "From: noreply@github.com, reply to jane.doe@example.com"
+    assert spans_of(text, detectors) == [("EMAIL", "jane.doe@example.com")]
+
+
 def test_id_value_must_not_run_on_from_a_word(detectors: Detectors) -> None:
     kinds = {kind for kind, _, _ in detect("my accounts2024 and the panel2024 meeting", detectors)}
     assert "ID_NUMBER" not in kinds

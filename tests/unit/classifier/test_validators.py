@@ -97,6 +97,17 @@ def test_short_maestro_rejects_bad_checksum_other_ranges_or_lengths(number: str)
     assert not validators.is_short_maestro(number)
 
 
+@pytest.mark.parametrize(
+    ("address", "personal"),
+    [("jane.doe@example.co.uk", True), ("noreplyjane@example.com", True),
+     ("support@example.com", True), ("noreply@github.com", False),
+     ("No-Reply+alerts@bank.example", False), ("do_not_reply@x.org", False),
+     ("MAILER-DAEMON@mx.example.net", False)],
+)  # fmt: skip
+def test_an_address_that_only_sends_is_not_personal(address: str, personal: bool) -> None:
+    assert validators.is_personal_email(address) is personal
+
+
 @pytest.mark.parametrize("ip", ["133.133.133.133", "1.1.1.1", "2606:4700:4700::1111"])
 def test_public_ip_accepts_internet_addresses(ip: str) -> None:
     assert validators.is_public_ip(ip)
