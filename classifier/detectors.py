@@ -21,9 +21,9 @@ from classifier import context, credentials, native, secret_scan, validators, wi
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
 PRIORITY = {
-    "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "EMAIL": 4, "IP_ADDRESS": 5,
-    "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9, "PERSON": 10,
-    "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13,
+    "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "US_ITIN": 3, "EMAIL": 4,
+    "IP_ADDRESS": 5, "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9,
+    "PERSON": 10, "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13,
 }  # fmt: skip
 
 Span = tuple[str, int, int]
@@ -69,7 +69,7 @@ def build_detectors() -> Detectors:
                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
         card=_starting_with(r"\d", r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
         ssn=_starting_with(r"\d", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
-        ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no)"),
+        ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no|itin|taxpayer)"),
         # up to five groups after the first: 04.00.14.32.96, 06321 45 76 37, 21 232 583 9689
         phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?(?:\(0\)\s?)?)?"
                          r"(?:\(\d{1,4}\)[ .-]?|\d{1,5}[ .-])\d{2,8}(?:[ .-]\d{2,4}){0,3}"
@@ -177,11 +177,13 @@ def _numbers(
     if digits < 6:
         return found  # no SSN (9 digits) or phone number (6+ digits) fits
     for m in d.ssn.finditer(text, scan, end) if longest >= 9 else ():
-        # Nine bare digits are an SSN only when the text says so nearby.
-        if validators.is_us_ssn(m.group()) and (
+        # An SSN, or an ITIN (the IRS's number for those without one, in area 9xx); nine bare
+        # digits are either only when the text says so nearby.
+        kind = "US_SSN" if validators.is_us_ssn(m.group()) else "US_ITIN"
+        if (kind == "US_SSN" or validators.is_us_itin(m.group())) and (
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
         ):
-            found.append(("US_SSN", *m.span()))
+            found.append((kind, *m.span()))
     # a match shorter than the validator's fewest digits is skipped unvalidated ("2023")
     phones = [m.span() for m in d.phone.finditer(text, scan, end)
               if m.end() - m.start() >= validators.PHONE_MIN_DIGITS

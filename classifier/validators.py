@@ -85,6 +85,18 @@ def is_us_ssn(candidate: str) -> bool:
     return digits not in {"078051120", "219099999", "123456789"} and len(set(digits)) > 1
 
 
+def is_us_itin(candidate: str) -> bool:
+    """True for a possible ITIN (3-2-4 digits, as an SSN is written): area 9xx, group 50-65,
+    70-88, 90-92 or 94-99 (the IRS's ranges), serial not 0000."""
+    digits = digits_of(candidate)
+    parts = candidate.strip().replace(" ", "-").split("-")
+    if len(digits) != 9 or [len(p) for p in parts] not in ([9], [3, 2, 4]):
+        return False
+    group = int(digits[3:5])
+    in_range = 50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or group >= 94
+    return digits[0] == "9" and in_range and digits[5:] != "0000"
+
+
 def is_ip_address(candidate: str) -> bool:
     """True for a valid IPv4 (dotted quad, no leading zeros) or IPv6 address."""
     try:

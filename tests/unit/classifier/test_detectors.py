@@ -39,6 +39,8 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("pay DE89370400440532013000 now", "IBAN", "DE89370400440532013000"),
         ("SSN 521-44-9382 leaked", "US_SSN", "521-44-9382"),
         ("my ssn is 521449382", "US_SSN", "521449382"),
+        ("My ITIN is 912-70-1234", "US_ITIN", "912-70-1234"),
+        ("taxpayer number 955 91 4321", "US_ITIN", "955 91 4321"),
         ("host 133.133.133.133:8080 down", "IP_ADDRESS", "133.133.133.133"),
         ("ping 2606:4700:4700::1111 please", "IP_ADDRESS", "2606:4700:4700::1111"),
         ("Please call me at 327 6915 today", "PHONE_NUMBER", "327 6915"),
@@ -74,6 +76,8 @@ def test_structured_entity_found_with_exact_offsets(
         "version 1.2.3.4.5 released",
         "IBAN GB29 NWBK 6016 1331 9268 18",  # bad mod-97
         "SSN 666-12-3456",  # area 666 never issued
+        "ITIN 912-12-3456",  # group 12 is no ITIN group
+        "the 912701234 rows",  # nine bare digits, no word that makes them an ITIN
         "a bare number 4155552671 in a table",
         "std::vector<int> v; a::b::c",
         "order 327 6915 shipped",  # seven digits, no word that makes it a phone number
@@ -91,7 +95,7 @@ def test_structured_entity_found_with_exact_offsets(
 )
 def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detectors) -> None:
     kinds = {kind for kind, _, _ in detect(text, detectors)}
-    assert not kinds & {"CREDIT_CARD", "IBAN", "US_SSN", "PHONE_NUMBER", "IP_ADDRESS"}
+    assert not kinds & {"CREDIT_CARD", "IBAN", "US_SSN", "US_ITIN", "PHONE_NUMBER", "IP_ADDRESS"}
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,16 @@ def test_short_maestro_rejects_bad_checksum_other_ranges_or_lengths(number: str)
 
 
 @pytest.mark.parametrize(
+    ("number", "valid"),
+    [("912-70-1234", True), ("900 50 0001", True), ("999-99-9999", True), ("912701234", True),
+     ("912-69-1234", False), ("912-93-1234", False), ("912-70-0000", False),
+     ("812-70-1234", False), ("91-270-1234", False), ("912-70-123", False)],
+)  # fmt: skip
+def test_itin_takes_area_9xx_and_the_irs_group_ranges(number: str, valid: bool) -> None:
+    assert validators.is_us_itin(number) is valid
+
+
+@pytest.mark.parametrize(
     ("address", "personal"),
     [("jane.doe@example.co.uk", True), ("noreplyjane@example.com", True),
      ("support@example.com", True), ("noreply@github.com", False),
