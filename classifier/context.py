@@ -97,8 +97,11 @@ _DATE = (
     r"|(?:\d{1,2}\s+)?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
     r"(?:\s+\d{1,2}(?:st|nd|rd|th)?)?,?\s+\d{4})"
 )
+# Alternatives only, split at "|" to find each one's leading letters (`_leading_literal`):
+# no group may hold a "|" of its own.
 _ID_LABELS = (
-    r"passport|driver'?s?\s+licen[cs]e|licen[cs]e|tax\s+id|taxpayer\s+id|tin|ein|national\s+id"
+    r"passport|driver'?s?\s+licen[cs]e|licen[cs]e|tax\s+id|tax\s+number|tax\s+code"
+    r"|tax\s+reference|taxpayer\s+id|tin|ein|national\s+id"
     r"|aadhaa?r|pan|patient\s+id|mrn|medical\s+record|account|acct|routing|policy|member\s+id"
     r"|employee\s+id|voter\s+id|insurance\s+id|policyholder\s+id|user\s+id|customer\s+id"
     r"|sort\s+code|bsb|swift|bic|id|identification|insurance|registration"
@@ -142,6 +145,8 @@ def _leading_literal(alternative: str) -> str:
     """The letters (and literal spaces) every match of a regex alternative starts with:
     `aadhaa?r` -> `aadha`, `ni number` -> `ni number` (a short word needs its second word, or
     its every occurrence inside other words would be a label start to check)."""
+    if alternative.count("(") != alternative.count(")"):
+        raise ValueError(f"an ID label holds a group with its own '|': {alternative!r}")
     letters = re.match("[a-z ]*", alternative).group()  # type: ignore[union-attr]
     if alternative[len(letters) : len(letters) + 1] in ("?", "*", "{"):
         letters = letters[:-1]  # the last letter is optional

@@ -115,6 +115,7 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("my NI number: AB123456C", "AB123456C"),
         ("Medicare number 2123 45670 1", "2123 45670 1"),
         ("My tax file number is 123 456 782", "123 456 782"),
+        ("their associated tax number IT23456789, and", "IT23456789"),
     ],
 )
 def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
@@ -145,6 +146,20 @@ def test_a_no_reply_address_is_no_email_entity_but_the_next_address_is(
 ) -> None:
     text = "From: noreply@github.com, reply to jane.doe@example.com"
     assert spans_of(text, detectors) == [("EMAIL", "jane.doe@example.com")]
+
+
+@pytest.mark.parametrize(
+    ("alternative", "literal"),
+    [("aadhaa?r", "aadha"), ("ni number", "ni number"), ("tax\\s+id", "tax"), ("id", "id")],
+)
+def test_an_id_label_is_sought_by_its_leading_letters(alternative: str, literal: str) -> None:
+    assert context._leading_literal(alternative) == literal
+
+
+@pytest.mark.parametrize("alternative", ["tax\\s+(?:id", "\\s+id"])
+def test_an_id_label_split_inside_a_group_or_without_letters_is_refused(alternative: str) -> None:
+    with pytest.raises(ValueError):
+        context._leading_literal(alternative)
 
 
 def test_id_value_must_not_run_on_from_a_word(detectors: Detectors) -> None:
