@@ -229,6 +229,30 @@ def build_rules() -> tuple[SecretRule, ...]:
               r"\.[A-Za-z0-9_-]{27,}", min_length=59),  # "." is in many runs: skip the short
         _rule("discord_webhook", "discord", r"https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com"
               r"/api/webhooks/\d{17,20}/[A-Za-z0-9_-]{60,68}"),
+        # AI platforms' keys, which a gateway's users hold and paste most (the layouts their
+        # consoles issue): Hugging Face user and organisation tokens, Groq, Replicate,
+        # Perplexity, xAI.
+        _rule("huggingface", "hf_ api_org_", _B + r"(?:hf|api_org)_[A-Za-z]{34}" + _E),
+        _rule("groq", "gsk_", _B + r"gsk_[A-Za-z0-9]{48,56}" + _E),
+        _rule("replicate", "r8_", _B + r"r8_[A-Za-z0-9]{37}" + _E),
+        _rule("perplexity", "pplx-", _B + r"pplx-[A-Za-z0-9]{48}" + _E),
+        _rule("xai", "xai-", _B + r"xai-[A-Za-z0-9]{80}" + _E),
+        # More vendors with a fixed prefix and length: Shopify, DigitalOcean, Databricks,
+        # Square, Google OAuth access tokens, age, Postman, New Relic, Linear, Alibaba Cloud,
+        # Doppler.
+        _rule("shopify", "shpat_ shpca_ shppa_ shpss_",
+              _B + r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}" + _E),
+        _rule("digitalocean", "dop_v1_ doo_v1_ dor_v1_", _B + r"do[opr]_v1_[a-f0-9]{64}" + _E),
+        _rule("databricks", "dapi", _B + r"dapi[a-f0-9]{32}(?:-\d)?" + _E),
+        _rule("square", "sq0atp- sq0csp-",
+              _B + r"sq0(?:atp-[0-9A-Za-z_-]{22}|csp-[0-9A-Za-z_-]{43})" + _E),
+        _rule("google_oauth", "ya29.", _B + r"ya29\.[0-9A-Za-z_-]{20,}" + _E),
+        _rule("age", "AGE-SECRET-KEY-1", r"AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}"),
+        _rule("postman", "PMAK-", _B + r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}" + _E),
+        _rule("newrelic", "NRAK-", _B + r"NRAK-[A-Z0-9]{27}" + _E),
+        _rule("linear", "lin_api_", _B + r"lin_api_[A-Za-z0-9]{40}" + _E),
+        _rule("alibaba", "LTAI", _B + r"LTAI[A-Za-z0-9]{20}" + _E),
+        _rule("doppler", "dp.pt.", _B + r"dp\.pt\.[A-Za-z0-9]{43}" + _E),
         _rule("azure_storage", "AccountKey=", r"AccountKey=([A-Za-z0-9+/]{80,}={0,2})", group=1),
         _rule("basic_auth_url", "://",
               r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]+:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",

@@ -47,6 +47,23 @@ def detectors() -> Detectors:
         "MTk4NjIyNDgzNDcxOTI1MjQ4.Cl2FMQ.ZnCjm1XVW7vRze4b7Cq4se7kKWs",
         "OTUyNED5MDk2MTMxNzc2MkEz.GSroKE.g2MTwve8OnUAAByz8KV_ZTV1Ipzg4o_NmQWUMs",
         "https://discord.com/api/webhooks/123456789012345678/" + "aB3_-x" * 11,
+        "hf_" + "AbCdEfGhIj" * 3 + "KlMn",  # Hugging Face: 34 letters
+        "api_org_" + "QwErTyUiOp" * 3 + "AsDf",
+        "gsk_" + "a1B2c3D4e5" * 5 + "F6",  # Groq: 52
+        "r8_" + "Z9y8X7w6V5" * 3 + "u4T3s2R",  # Replicate: 37
+        "pplx-" + "0a1b2c3d4e5f" * 4,  # Perplexity: 48
+        "xai-" + "Ab12Cd34Ef" * 8,  # xAI: 80
+        "shpat_" + "0123456789abcdef" * 2,
+        "dop_v1_" + "0123456789abcdef" * 4,
+        "dapi" + "0123456789abcdef" * 2,
+        "sq0csp-" + "Ab3_-x" * 7 + "Q",
+        "ya29.a0AfH6SMBx3kT9-example_token_part",
+        "AGE-SECRET-KEY-1" + "QPZRY9X8GF" * 5 + "2TVDW0S3",
+        "PMAK-" + "0123456789abcdef01234567" + "-" + "0123456789abcdef" * 2 + "ab",
+        "NRAK-" + "ABCDEFGHIJ0123456789KLMNOPQ",
+        "lin_api_" + "aBcDeFgHiJ" * 4,
+        "LTAI" + "4GwY6xC2zQ8vBn1LkP0r",
+        "dp.pt." + "aBcDeFgHiJ" * 4 + "kLm",
     ],
 )
 def test_secret_formats_found_with_exact_offsets(secret: str, detectors: Detectors) -> None:
@@ -103,6 +120,12 @@ def test_credential_assignments_report_the_value(
         "MTAyOTQ4MTN5OTU5MTDwMEcxNg0.GSwJyi.sbaw8msOR3Wi6vPUzeIWy_P0vJbB0UuRVjH8l8",
         "PZ1yGvKTjE0rY0cV8i47CjAa.uRHQPq.Xb1Mk2nEhe-4iUcrGOuegj57zMC",
         "https://discord.com/api/webhooks/123/short",
+        "self.hf_model_name_or_path_for_tokenizer = x",  # an identifier, with "_" inside
+        "hf_" + "AbCdEfGhIj" * 3 + "Klm",  # 33 letters
+        "gsk_" + "a1B2c3D4e5" * 4,  # 40: too short for a Groq key
+        "model_r8_" + "Z9y8X7w6V5" * 3 + "u4T3s2R",  # inside a longer identifier
+        "shpat_" + "0123456789abcdeg" * 2,  # not hex
+        "NRAK-" + "abcdefghij0123456789klmnopq",  # lower case
     ],
 )
 def test_placeholders_references_and_lookalikes_are_not_secrets(
