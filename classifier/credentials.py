@@ -116,6 +116,24 @@ def _is_assigned_literal(value: str) -> bool:
     return _is_real_value(value)
 
 
+def _is_bearer_token(token: str) -> bool:
+    """An HTTP bearer token (RFC 6750) is random: it holds a letter and a digit, and is not a
+    reference or a mask. `your_token_here` and `<token>` are not tokens."""
+    has_digit = any(ch.isdigit() for ch in token)
+    return has_digit and any(ch.isalpha() for ch in token) and _is_real_value(token)
+
+
+def _is_basic_credentials(value: str) -> bool:
+    """`Authorization: Basic <value>` (RFC 7617): the value is base64 of `user:password`, so it
+    decodes to printable text whose password part is a literal."""
+    try:
+        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return False
+    _, colon, password = decoded.partition(":")
+    return bool(colon) and decoded.isprintable() and _is_url_password(password)
+
+
 def _is_password_like(value: str) -> bool:
     """A bare password (after the word 'password', or after 'user@host /') must look like one:
     a letter plus a digit or a symbol, and not a placeholder."""
@@ -167,9 +185,10 @@ def _rule(
     reach: int = 300,
     head_at_keyword: bool = False,
 ) -> SecretRule:
+    # keywords are split at spaces; a NUL inside one stands for a space it holds ("-u\0")
     return SecretRule(name, tuple(needles.split()), re.compile(head + regex), check, group,
-                      tuple(keywords.split()), reach, operators, min_length,
-                      re.compile(head) if head else None, head_at_keyword)  # fmt: skip
+                      tuple(k.replace("\0", " ") for k in keywords.split()), reach, operators,
+                      min_length, re.compile(head) if head else None, head_at_keyword)  # fmt: skip
 
 
 _B = r"(?<![A-Za-z0-9_-])"  # token start: not inside a longer identifier
@@ -254,9 +273,21 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("alibaba", "LTAI", _B + r"LTAI[A-Za-z0-9]{20}" + _E),
         _rule("doppler", "dp.pt.", _B + r"dp\.pt\.[A-Za-z0-9]{43}" + _E),
         _rule("azure_storage", "AccountKey=", r"AccountKey=([A-Za-z0-9+/]{80,}={0,2})", group=1),
+        # `scheme://user:password@host`; the user may be empty (`redis://:password@host`)
         _rule("basic_auth_url", "://",
-              r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]+:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",
+              r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]*:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",
               _is_url_password, group=1),
+        # HTTP credentials as pasted from curl commands and client code: a bearer token, Basic
+        # credentials (base64 of user:password), and curl's `-u user:password`.
+        _rule("bearer_token", "", r"\s+([A-Za-z0-9._~+/-]{16,}=*)(?![A-Za-z0-9._~+/=-])",
+              _is_bearer_token, group=1, keywords="bearer", reach=2100,  # a JWT may be long
+              head=r"(?i)(?=b)\bbearer", head_at_keyword=True),
+        _rule("basic_auth_header", "", r"\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])",
+              _is_basic_credentials, group=1, keywords="basic", reach=300,
+              head=r"(?i)(?=b)\bbasic", head_at_keyword=True),
+        _rule("curl_user", "", r"\s+[\"']?[^\s:\"'@]+:([^\s\"']{4,64})(?<![.,;:])",
+              _is_password_like, group=1, keywords="-u\0 --user", reach=100,  # "-u" + space
+              head=r"(?<![\w-])(?:-u|--user)", head_at_keyword=True),
         _rule("assignment", "",
               r"\s*(\"[^\"\s]{4,200}\"|'[^'\s]{4,200}'|[^\s\"',;)]{4,200})",
               _is_assigned_literal, group=1, keywords="pass pwd secret key token", operators=":=",

@@ -134,6 +134,46 @@ def test_placeholders_references_and_lookalikes_are_not_secrets(
     assert all(kind != "SECRET" for kind, _, _ in detect(text, detectors))
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('curl -H "Authorization: Bearer 8f3kLm29XqPzR7vT1wYb4NcD6eGh0JsA" https://x.io',
+         "8f3kLm29XqPzR7vT1wYb4NcD6eGh0JsA"),
+        ('headers = {"Authorization": "bearer 8f3kLm29XqPzR7vT1wYb4NcD6eGh0JsA"}',
+         "8f3kLm29XqPzR7vT1wYb4NcD6eGh0JsA"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZDEyMw==", "dXNlcjpwYXNzd29yZDEyMw=="),
+        ("curl -u admin:S3cretPass! https://api.example.com", "S3cretPass!"),
+        ('curl --user "deploy:Hx9!kq2Lm" https://api.example.com', "Hx9!kq2Lm"),
+        ("redis://:myredispassword@redis.example.com:6379/0", "myredispassword"),
+    ],
+)  # fmt: skip
+def test_http_credentials_from_curl_and_client_code(
+    text: str, value: str, detectors: Detectors
+) -> None:
+    start = text.index(value)
+    assert ("SECRET", start, start + len(value)) in detect(text, detectors)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: Bearer $TOKEN",
+        "Authorization: Bearer your_token_here",
+        "Authorization: Bearer <token>",
+        "Use the header Authorization: Bearer followed by your token",
+        "Bearer abcdefghijklmnopqrstuvwxyz tokens hold no digit here",
+        "a basic understanding of calculus and basic arithmetic",
+        "Authorization: Basic aGVsbG8gd29ybGQ=",  # base64 of "hello world": no colon
+        "pip install -U requests; multi-user and non-unique",
+        "curl -u $USER:$PASS https://x",
+    ],
+)
+def test_http_credential_placeholders_and_prose_are_not_secrets(
+    text: str, detectors: Detectors
+) -> None:
+    assert all(kind != "SECRET" for kind, _, _ in detect(text, detectors))
+
+
 def test_short_artifactory_key_found_in_prose(detectors: Detectors) -> None:
     text = "our key AP6xxxxxxxxxx stopped working"
     assert [(k, text[s:e]) for k, s, e in detect(text, detectors)] == [("SECRET", "AP6xxxxxxxxxx")]
