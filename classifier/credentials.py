@@ -298,8 +298,13 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("password_phrase", "",
               r"(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
               r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
-              keywords="passw passc pwd", reach=100,  # keyword, ~15 between, 64 of value
-              head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd)", head_at_keyword=True),
+              keywords="passw passc pw", reach=100,  # keyword, ~15 between, 64 of value
+              head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd|pw\b)", head_at_keyword=True),
+        # A PIN (a card's, a phone's, a door's) given with its label: four to eight digits.
+        # The keyword holds its next character: "pin" alone sits inside "shopping", "mapping".
+        _rule("pin", "", r"(?:\s+(?:code|number|no\.?))?(?:\s+(?:is|was))?\s*[:=#]?\s*"
+              r"[\"'`]?(\d{4,8})(?!\d|[.,/:-]\d)", group=1, keywords="pin\0 pin: pin=", reach=40,
+              head=r"(?i)(?=p)\bpin\b", head_at_keyword=True),
         # Headed at the local part and its @ (the reported span is the value): scanning the
         # whole window re-ran the local-part class at every position before each @.
         _rule("credential_pair", "@",

@@ -145,6 +145,10 @@ def test_placeholders_references_and_lookalikes_are_not_secrets(
         ("curl -u admin:S3cretPass! https://api.example.com", "S3cretPass!"),
         ('curl --user "deploy:Hx9!kq2Lm" https://api.example.com', "Hx9!kq2Lm"),
         ("redis://:myredispassword@redis.example.com:6379/0", "myredispassword"),
+        ("my PIN is 4821, can you remember it", "4821"),
+        ("My bank PIN: 0931", "0931"),
+        ("PIN code 482913", "482913"),
+        ("pw: Tr0ub4dor&3", "Tr0ub4dor&3"),
     ],
 )  # fmt: skip
 def test_http_credentials_from_curl_and_client_code(
@@ -166,6 +170,10 @@ def test_http_credentials_from_curl_and_client_code(
         "Authorization: Basic aGVsbG8gd29ybGQ=",  # base64 of "hello world": no colon
         "pip install -U requests; multi-user and non-unique",
         "curl -u $USER:$PASS https://x",
+        "the pin 13 on the arduino is 5V",  # two digits
+        "pin 12.5 mm, pin 2024-01-03, pin 1,000 rows",  # a decimal, a date, an amount
+        "shopping 1234 items; Spin 1234 times",  # "pin" inside a word
+        "pwned 12345 accounts",
     ],
 )
 def test_http_credential_placeholders_and_prose_are_not_secrets(
