@@ -100,6 +100,7 @@ _PHONE_CUES = ("phone", "call", "tel", "mobile", "cell", "fax", "desk", "reach",
                "her number", "your number", "our number", "their number", "new number")  # fmt: skip
 _ESCAPES = ("\\n", "\\r", "\\t")
 _CARD_CUES = ("card", "cc ", "cc#", "maestro", "debit", "credit")
+_IBAN_CUES = ("iban",)
 _CUE_REACH = 32
 
 
@@ -171,9 +172,11 @@ def _numbers(
             found.append(("CREDIT_CARD", *m.span()))
         elif _cued(text, m.start(), _CARD_CUES):  # labelled a card: an ID, checksum or not
             found.append(("ID_NUMBER", *m.span()))
-    if digits >= 8:
-        found += [("IBAN", *m.span()) for m in d.iban.finditer(text, start, end)
-                  if validators.is_iban(m.group())]  # fmt: skip
+    for m in d.iban.finditer(text, start, end) if digits >= 8 else ():
+        if validators.is_iban(m.group()):
+            found.append(("IBAN", *m.span()))
+        elif _cued(text, m.start(), _IBAN_CUES):  # labelled an IBAN: an ID, checksum or not
+            found.append(("ID_NUMBER", *m.span()))
     if digits < 6:
         return found  # no SSN (9 digits) or phone number (6+ digits) fits
     for m in d.ssn.finditer(text, scan, end) if longest >= 9 else ():

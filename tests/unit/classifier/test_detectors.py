@@ -110,6 +110,7 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("their SSN 900-12-3456 and", "900-12-3456"),  # no SSN is issued in area 900
         ("his Social Security number is 123-45-6789.", "123-45-6789"),  # nor is this one
         ("the credit card 4716 9876 2234 1561 used", "4716 9876 2234 1561"),  # fails Luhn
+        ("IBAN GB29 NWBK 6016 1331 9268 18 flagged", "GB29 NWBK 6016 1331 9268 18"),  # mod-97
         ("my Aadhaar is 2345 6789 0123", "2345 6789 0123"),  # digit groups split by spaces
         ("My National Insurance number is QQ 12 34 56 C", "QQ 12 34 56"),
         ("my NI number: AB123456C", "AB123456C"),
@@ -128,6 +129,7 @@ def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
     "text",
     [
         "order 4716 9876 2234 1561 shipped",  # fails Luhn, and no card word before it
+        "ref GB29 NWBK 6016 1331 9268 18 flagged",  # fails mod-97, and no IBAN word before it
         "the card game ended hours ago, and later on 4716 9876 2234 1561 rows were read",  # far
         "the PAN card number 'ABPCJ' is missing",  # no digit
         "set id: 'abc123' in the config",  # three digits
@@ -138,7 +140,7 @@ def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
     ],
 )
 def test_an_unlabelled_or_digitless_value_is_no_id(text: str, detectors: Detectors) -> None:
-    assert not {k for k, _ in spans_of(text, detectors)} & {"ID_NUMBER", "CREDIT_CARD"}
+    assert not {k for k, _ in spans_of(text, detectors)} & {"ID_NUMBER", "CREDIT_CARD", "IBAN"}
 
 
 def test_a_no_reply_address_is_no_email_entity_but_the_next_address_is(
