@@ -182,8 +182,9 @@ def _numbers(
     for m in d.ssn.finditer(text, scan, end) if longest >= 9 else ():
         # An SSN, or an ITIN (the IRS's number for those without one, in area 9xx); nine bare
         # digits are either only when the text says so nearby.
-        kind = "US_SSN" if validators.is_us_ssn(m.group()) else "US_ITIN"
-        if (kind == "US_SSN" or validators.is_us_itin(m.group())) and (
+        value = m.group()
+        kind = "US_SSN" if validators.is_us_ssn(value) else "US_ITIN"
+        if (kind == "US_SSN" or validators.is_us_itin(value)) and (
             m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
         ):
             found.append((kind, *m.span()))

@@ -72,11 +72,18 @@ def is_iban(candidate: str) -> bool:
     return int(as_number) % 97 == 1
 
 
-def is_us_ssn(candidate: str) -> bool:
-    """True for a possible SSN (3-2-4 digits): area not 000/666/9xx, group 00 or serial 0000."""
+def _ssn_digits(candidate: str) -> str:
+    """The nine digits of a number written as an SSN is (3-2-4 digits, split by dashes or
+    spaces, or none), else ""."""
     digits = digits_of(candidate)
     parts = candidate.strip().replace(" ", "-").split("-")
-    if len(digits) != 9 or [len(p) for p in parts] not in ([9], [3, 2, 4]):
+    return digits if len(digits) == 9 and [len(p) for p in parts] in ([9], [3, 2, 4]) else ""
+
+
+def is_us_ssn(candidate: str) -> bool:
+    """True for a possible SSN (3-2-4 digits): area not 000/666/9xx, group 00 or serial 0000."""
+    digits = _ssn_digits(candidate)
+    if not digits:
         return False
     area, group, serial = digits[:3], digits[3:5], digits[5:]
     if area in {"000", "666"} or area[0] == "9" or group == "00" or serial == "0000":
@@ -88,9 +95,8 @@ def is_us_ssn(candidate: str) -> bool:
 def is_us_itin(candidate: str) -> bool:
     """True for a possible ITIN (3-2-4 digits, as an SSN is written): area 9xx, group 50-65,
     70-88, 90-92 or 94-99 (the IRS's ranges), serial not 0000."""
-    digits = digits_of(candidate)
-    parts = candidate.strip().replace(" ", "-").split("-")
-    if len(digits) != 9 or [len(p) for p in parts] not in ([9], [3, 2, 4]):
+    digits = _ssn_digits(candidate)
+    if not digits:
         return False
     group = int(digits[3:5])
     in_range = 50 <= group <= 65 or 70 <= group <= 88 or 90 <= group <= 92 or group >= 94
