@@ -184,7 +184,8 @@ def build_cues() -> Cues:
         name_intro=re.compile(_starting_with_one_of(_NAME_INTROS) + r"(?i:\b(?:" + _NAME_INTROS
                               + r"))\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"),
         birth_date=re.compile(_starting_with_one_of(_BIRTH_LABELS) + r"(?i:\b(?:"
-                              + _BIRTH_LABELS + r")\b)[\s:,-]*(" + _DATE + r")"),
+                              + _BIRTH_LABELS + r")\b)[\s:,-]*(?:(?i:is|was)\s+)?(" + _DATE
+                              + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
                              + r"))(?:\s+(?i:card))?(?:\s+(?i:number|no\.?|num|#))?"
                              r"\s*(?:is\s+|[:#=.-]\s*)?['\"`]?" + _ID_VALUE),

@@ -187,6 +187,18 @@ def test_anchored_soft_cues_found(detectors: Detectors) -> None:
     assert ("ADDRESS", "Austin, TX 78701") in found
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My date of birth is January 5, 1990", "January 5, 1990"),
+        ("My birthday is 5/1/1990.", "5/1/1990"),
+        ("her date of birth was 12 March 1985", "12 March 1985"),
+    ],
+)
+def test_a_birth_date_after_is_or_was(text: str, value: str, detectors: Detectors) -> None:
+    assert ("DATE_OF_BIRTH", value) in spans_of(text, detectors)
+
+
 def test_email_found_after_an_at_sign_at_the_start(detectors: Detectors) -> None:
     text = "@here: write to a.b@example.org or c@example.net"
     assert [v for k, v in spans_of(text, detectors) if k == "EMAIL"] == [
