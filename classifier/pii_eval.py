@@ -113,12 +113,17 @@ def score_set(system: System, items: Sequence[tuple[str, bool, Spans]]) -> dict[
 
 
 def nano_items(path: Path) -> list[tuple[str, bool, Spans]]:
+    """Each text, its `has_pii`, and its labelled entities located at their first occurrence.
+    The file's labels sometimes wrap a value in markdown emphasis or quotes that the text does
+    not hold (`*TaxPass987` for `TaxPass987`): such a value is sought without them."""
     items = []
     for row in json.loads(path.read_text(encoding="utf-8")):
         text, spans = row["text"], []
         for entity in row["NER"]:
             value, kind = entity.get("entity"), NANO_TYPES.get(entity.get("label", ""))
-            if isinstance(value, str) and kind and value in text:
+            if isinstance(value, str) and value not in text:
+                value = value.strip("*'\" ")
+            if isinstance(value, str) and value and kind and value in text:
                 spans.append((kind, text.index(value), text.index(value) + len(value)))
         items.append((text, bool(row["has_pii"]), spans))
     return items
