@@ -16,7 +16,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from classifier import context, credentials, native, secret_scan, validators, windows
+from classifier import context, credentials, native, secret_scan, special, validators, windows
 
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
@@ -24,6 +24,7 @@ PRIORITY = {
     "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "US_ITIN": 3, "EMAIL": 4,
     "IP_ADDRESS": 5, "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9,
     "PERSON": 10, "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13,
+    "SPECIAL_CATEGORY": 9,  # beats a PERSON the tagger makes of a capitalised "Muslim"
 }  # fmt: skip
 
 Span = tuple[str, int, int]
@@ -46,6 +47,7 @@ class Detectors:
     ipv6: re.Pattern[str]
     secrets: secret_scan.SecretIndex
     cues: context.Cues
+    special: special.SpecialCues
 
 
 # A number starts after a non-word character, or after a literal "\n" (JSON-escaped text).
@@ -89,6 +91,7 @@ def build_detectors() -> Detectors:
                                              r"(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
         secrets=secret_scan.build_index(credentials.build_rules()),
         cues=context.build_cues(),
+        special=special.build(),
     )  # fmt: skip
 
 
@@ -262,4 +265,5 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     spans = [("SECRET", s, e) for s, e in secrets]
     spans += _structured(text, lowered, detectors, runs, numeric)
     spans += context.find_cues(text, lowered, detectors.cues, numeric)
+    spans += special.find_special(text, lowered, detectors.special)
     return resolve_overlaps(spans)

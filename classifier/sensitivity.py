@@ -27,6 +27,7 @@ from classifier.pii_spans import ADDRESS_PART
 from classifier.pii_text import KIND as PERSONAL_CONTEXT
 from classifier.pii_text import PiiTextModel
 from classifier.scores import HARD_ENTITY_TYPES, Entity
+from classifier.special import KIND as SPECIAL_CATEGORY
 
 SOFT_WEIGHTS = {
     "ID_NUMBER": 0.60,
@@ -41,6 +42,9 @@ SOFT_WEIGHTS = {
     ADDRESS_PART: 0.20,
     "FINANCIAL": 0.50,
     PERSONAL_CONTEXT: 0.50,  # the text states someone's health or money facts (`pii_text`)
+    # sexual orientation, criminal record, immigration, religion or ethnicity said of the
+    # writer or someone close (`special`; GDPR Articles 9 and 10)
+    SPECIAL_CATEGORY: 0.50,
     "IP_ADDRESS": 0.50,
 }
 MAX_SOFT = 0.99
