@@ -82,13 +82,21 @@ def build() -> SpecialCues:
     topics = r"|writing|reading|researching|studying|teaching|learning|working"
     between = r"(?:(?!(?:" + others + topics + r")\b)[\w'\u2019-]+\s+){0,4}?"
     stated = _SUBJECT + r"\s+" + between + r"(?P<term>(?:" + _TERMS + r"))\b"
-    return SpecialCues(re.compile(r"(?i)(?:" + stated + r"|(?P<whole>" + _STATEMENTS + r"))"))
+    # "As a gay man, I ...", "As Muslims, we ...": the frame says it of the writer
+    framed = r"\bas (?:an? )?(?P<framed>(?:" + _TERMS + r"))s?\b(?: [\w-]+)?,\s+(?:i|we)\b"
+    pattern = r"(?i)(?:" + stated + r"|" + framed + r"|(?P<whole>" + _STATEMENTS + r"))"
+    return SpecialCues(re.compile(pattern))
 
 
 def _whole_words(lowered: str, hits: list[windows.Window]) -> list[windows.Window]:
+    """The hits that stand as a word, or as a word with a plural "s" ("Muslims")."""
+
+    def ends_a_word(e: int) -> bool:
+        return e >= len(lowered) or not lowered[e].isalnum()
+
     return [(s, e) for s, e in hits
             if (s == 0 or not lowered[s - 1].isalnum())
-            and (e == len(lowered) or not lowered[e].isalnum())]  # fmt: skip
+            and (ends_a_word(e) or (lowered[e] == "s" and ends_a_word(e + 1)))]  # fmt: skip
 
 
 def find_special(text: str, lowered: str, cues: SpecialCues) -> list[Span]:
@@ -99,6 +107,6 @@ def find_special(text: str, lowered: str, cues: SpecialCues) -> list[Span]:
     found: list[Span] = []
     for start, end in windows.around(text, hits, _REACH, 24):
         for m in cues.pattern.finditer(text, start, end):
-            group = "term" if m.group("term") is not None else "whole"
+            group = next(g for g in ("term", "framed", "whole") if m.group(g) is not None)
             found.append((KIND, *m.span(group)))
     return found

@@ -38,6 +38,8 @@ def found(text: str, detectors: Detectors) -> list[str]:
         ("We're Muslim and fast during Ramadan", "Muslim"),
         ("I have a criminal record, can I still become a nurse?", "I have a criminal record"),
         ("I finally came out to my family", "I finally came out"),
+        ("As a gay man, I often feel left out", "gay"),  # a frame that says it of the writer
+        ("As Muslims, we fast in Ramadan", "Muslim"),
     ],
 )
 def test_a_special_category_said_of_the_writer_or_someone_close(
@@ -58,6 +60,8 @@ def test_a_special_category_said_of_the_writer_or_someone_close(
         "My black cat is sick",  # the subject is a cat
         "Gay rights and the history of the Catholic church",
         "I translated the transcript",  # "trans" inside words
+        "As a black box, it works",  # a frame that names no one
+        "As a Catholic priest would say, the church forgives",
     ],
 )
 def test_a_term_as_a_topic_or_said_of_no_one_close_is_not(text: str, detectors: Detectors) -> None:
