@@ -84,19 +84,30 @@ def build() -> SpecialCues:
     stated = _SUBJECT + r"\s+" + between + r"(?P<term>(?:" + _TERMS + r"))\b"
     # "As a gay man, I ...", "As Muslims, we ...": the frame says it of the writer
     framed = r"\bas (?:an? )?(?P<framed>(?:" + _TERMS + r"))s?\b(?: [\w-]+)?,\s+(?:i|we)\b"
-    pattern = r"(?i)(?:" + stated + r"|" + framed + r"|(?P<whole>" + _STATEMENTS + r"))"
+    # every match starts with "i", "and", "we", "my" or "as": a leading class lets `re` skip
+    # in C to where one can start
+    pattern = r"(?i)(?=[aimw])(?:" + stated + r"|" + framed + r"|(?P<whole>" + _STATEMENTS + r"))"
     return SpecialCues(re.compile(pattern))
 
 
+# the nouns a frame may use in the plural ("As Muslims, we ..."); any other needle must end its
+# word, so that "records" or "blacks" open no window
+_PLURALS = frozenset(
+    ("muslim", "christian", "catholic", "hindu", "sikh", "buddhist", "atheist", "mormon",
+     "agnostic", "latino", "latina", "refugee", "immigrant")
+)  # fmt: skip
+
+
 def _whole_words(lowered: str, hits: list[windows.Window]) -> list[windows.Window]:
-    """The hits that stand as a word, or as a word with a plural "s" ("Muslims")."""
+    """The hits that stand as a word (or, for `_PLURALS`, as a word with a plural "s")."""
 
     def ends_a_word(e: int) -> bool:
         return e >= len(lowered) or not lowered[e].isalnum()
 
     return [(s, e) for s, e in hits
             if (s == 0 or not lowered[s - 1].isalnum())
-            and (ends_a_word(e) or (lowered[e] == "s" and ends_a_word(e + 1)))]  # fmt: skip
+            and (ends_a_word(e) or (lowered[e] == "s" and ends_a_word(e + 1)
+                                    and lowered[s:e] in _PLURALS))]  # fmt: skip
 
 
 def find_special(text: str, lowered: str, cues: SpecialCues) -> list[Span]:
