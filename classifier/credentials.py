@@ -3,146 +3,19 @@
 Every rule is a regex with a cheap literal prefilter (`needle in text` runs at memchr speed), so
 a prompt that mentions no key prefix costs a few substring scans instead of a dozen regex
 passes. Vendor formats come from the vendors' published token layouts; where a format has an
-internal check (a JWT's header is base64url JSON) the rule verifies it. Everything here is a
+internal check (a JWT's header is base64url JSON) the rule verifies it (`secret_checks`). Everything here is a
 SECRET entity, which `Scores.hard_entity` treats as sensitive whatever the threshold.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from classifier import secret_checks as checks
+
 SECRET = "SECRET"
-
-
-def _is_jwt(token: str) -> bool:
-    """A JWT's first two segments are base64url JSON objects; the header names an algorithm."""
-    parts = token.split(".")
-    try:
-        decoded = [
-            json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-            for part in parts[:2]
-        ]
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return False
-    return all(isinstance(d, dict) for d in decoded) and "alg" in decoded[0]
-
-
-_PLACEHOLDERS = frozenset(
-    [
-        "str",
-        "string",
-        "none",
-        "null",
-        "nil",
-        "true",
-        "false",
-        "undefined",
-        "optional",
-        "required",
-        "password",
-        "passwd",
-        "secret",
-        "token",
-        "changeme",
-        "example",
-        "redacted",
-        "hidden",
-        "xxxx",
-        "xxxxxx",
-        "********",
-        "your_password",
-        "your_api_key",
-        "int",
-        "bool",
-        "bytes",
-        "any",
-    ]
-)
-
-
-_TYPE_NAMES = frozenset(
-    ["optional", "list", "dict", "union", "secretstr", "secretbytes", "number", "annotated"]
-)
-
-
-def _is_real_value(value: str) -> bool:
-    """Reject placeholders and references: $VAR, ${VAR}, <key>, {{ key }}, env lookups, types."""
-    lowered = value.strip("\"'`").lower()
-    if len(lowered) < 4 or lowered in _PLACEHOLDERS or lowered[0] in "$<{%(*[@":
-        return False
-    if lowered.startswith(("os.", "env", "process.env", "self.", "config", "settings", "get")):
-        return False
-    if lowered.split("[", 1)[0] in _TYPE_NAMES:  # an annotation such as Optional[str]
-        return False
-    return not _is_masked(lowered)
-
-
-def _is_masked(lowered: str) -> bool:
-    """`xxxx`, `****`, `abcXXXX`: a redacted or template value, not a credential."""
-    return set(lowered) <= set("x*.-_") or "xxxx" in lowered or "****" in lowered
-
-
-def _is_url_password(value: str) -> bool:
-    """The password of `scheme://user:password@host`: any literal counts, even the word
-    "password" (a URL holding credentials leaks them whatever they are); references such as
-    `${PASS}`, `<password>`, `%s` or `{{ pw }}` and masks do not."""
-    lowered = value.lower()
-    return bool(lowered) and lowered[0] not in "$<{%(*[" and not _is_masked(lowered)
-
-
-def _has_openai_marker(token: str) -> bool:
-    """OpenAI's project, service-account and admin keys embed `T3BlbkFJ` (base64 "OpenAI")."""
-    return "T3BlbkFJ" in token
-
-
-def _is_not_a_word(token: str) -> bool:
-    """An Artifactory key body is random base62: an all-capital run such as `APACHEFOUNDATION`
-    is a word, not a key."""
-    return not token.isupper() or any(ch.isdigit() for ch in token)
-
-
-def _is_assigned_literal(value: str) -> bool:
-    """An unquoted value made only of letters, `_` and `.` is a variable (`password=new_pw`,
-    `key: settings.key`) in code, not a literal; quoted values and anything with digits or
-    symbols are taken as literals."""
-    quoted = value[:1] in "\"'"
-    if not quoted and value.replace("_", "a").replace(".", "a").isalpha():
-        return False
-    return _is_real_value(value)
-
-
-def _is_bearer_token(token: str) -> bool:
-    """An HTTP bearer token (RFC 6750) is random: it holds a letter and a digit, and is not a
-    reference or a mask. `your_token_here` and `<token>` are not tokens."""
-    has_digit = any(ch.isdigit() for ch in token)
-    return has_digit and any(ch.isalpha() for ch in token) and _is_real_value(token)
-
-
-def _is_basic_credentials(value: str) -> bool:
-    """`Authorization: Basic <value>` (RFC 7617): the value is base64 of `user:password`, so it
-    decodes to printable text whose password part is a literal."""
-    try:
-        decoded = base64.b64decode(value + "=" * (-len(value) % 4), validate=True).decode()
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return False
-    _, colon, password = decoded.partition(":")
-    return bool(colon) and decoded.isprintable() and _is_url_password(password)
-
-
-def _is_password_like(value: str) -> bool:
-    """A bare password (after the word 'password', or after 'user@host /') must look like one:
-    a letter plus a digit or a symbol, and not a placeholder."""
-    if not any(ch.isalpha() for ch in value) or not _is_real_value(value):
-        return False
-    if any(ch.isdigit() for ch in value):
-        return True
-    mixed_case = any(ch.isupper() for ch in value) and any(ch.islower() for ch in value)
-    return mixed_case and any(ch in "!@#$%^&*+=?~" for ch in value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,13 +80,13 @@ def build_rules() -> tuple[SecretRule, ...]:
               r"(?:[\s\S]{0,8000}?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?",
               keywords="private", reach=8200),  # the key block may run to ~8,000 characters
         _rule("jwt", "eyJ", _B + r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?",
-              _is_jwt),
+              checks.is_jwt),
         _rule("aws_access_key", "AKIA ASIA ABIA ACCA", r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
         _rule("github", "gh", _B + r"gh[pousr]_[A-Za-z0-9]{36,255}" + _E),
         _rule("github_pat", "github_pat_", _B + r"github_pat_[A-Za-z0-9_]{22,255}" + _E),
         _rule("anthropic", "sk-ant-", _B + r"sk-ant-[a-z]+\d*-[A-Za-z0-9_-]{20,}" + _E),
         _rule("openai_project", "sk-", _B + r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}" + _E,
-              _has_openai_marker),
+              checks.has_openai_marker),
         # Bare `sk-` keys: OpenAI's legacy keys and many other vendors' (DeepSeek, OpenRouter).
         _rule("sk_key", "sk-", _B + r"sk-(?!proj-|svcacct-|admin-)[A-Za-z0-9_-]{20,}" + _E),
         _rule("slack", "xox", _B + r"xox[baprs]-[A-Za-z0-9-]{10,}" + _E),
@@ -231,7 +104,7 @@ def build_rules() -> tuple[SecretRule, ...]:
         # tokens are base64 of "reftkn:01:". Short runs: the keys may sit in 11-character tokens.
         _rule("artifactory", "AKC " + " ".join(f"AP{c}" for c in "0123456789ABCDEF"),
               r"(?<![A-Za-z0-9])(?:AKC[A-Za-z0-9]{10,}"
-              r"|AP[0-9A-F][A-Za-z0-9]{8,})(?![A-Za-z0-9])", _is_not_a_word, min_length=11),
+              r"|AP[0-9A-F][A-Za-z0-9]{8,})(?![A-Za-z0-9])", checks.is_not_a_word, min_length=11),
         _rule("artifactory_reference", "cmVmdGtuOjAxOj", _B + r"cmVmdGtuOjAxOj[A-Za-z0-9]{40,}"),
         _rule("npm_token", "npm_", _B + r"npm_[A-Za-z0-9]{36}" + _E),
         _rule("npm_authtoken", "_authToken", r"_authToken\s*=\s*([^\s$'\"]{8,})", group=1,
@@ -276,28 +149,29 @@ def build_rules() -> tuple[SecretRule, ...]:
         # `scheme://user:password@host`; the user may be empty (`redis://:password@host`)
         _rule("basic_auth_url", "://",
               r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]*:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",
-              _is_url_password, group=1),
+              checks.is_url_password, group=1),
         # HTTP credentials as pasted from curl commands and client code: a bearer token, Basic
         # credentials (base64 of user:password), and curl's `-u user:password`.
         _rule("bearer_token", "", r"\s+([A-Za-z0-9._~+/-]{16,}=*)(?![A-Za-z0-9._~+/=-])",
-              _is_bearer_token, group=1, keywords="bearer", reach=2100,  # a JWT may be long
+              checks.is_bearer_token, group=1, keywords="bearer", reach=2100,  # a JWT may be long
               head=r"(?i)(?=b)\bbearer", head_at_keyword=True),
         _rule("basic_auth_header", "", r"\s+([A-Za-z0-9+/]{8,}={0,2})(?![A-Za-z0-9+/=])",
-              _is_basic_credentials, group=1, keywords="basic", reach=300,
+              checks.is_basic_credentials, group=1, keywords="basic", reach=300,
               head=r"(?i)(?=b)\bbasic", head_at_keyword=True),
         _rule("curl_user", "", r"\s+[\"']?[^\s:\"'@]+:([^\s\"']{4,64})(?<![.,;:])",
-              _is_password_like, group=1, keywords="-u\0 --user", reach=100,  # "-u" + space
+              checks.is_password_like, group=1, keywords="-u\0 --user", reach=100,  # "-u" + space
               head=r"(?<![\w-])(?:-u|--user)", head_at_keyword=True),
         _rule("assignment", "",
               r"\s*(\"[^\"\s]{4,200}\"|'[^'\s]{4,200}'|[^\s\"',;)]{4,200})",
-              _is_assigned_literal, group=1, keywords="pass pwd secret key token", operators=":=",
+              checks.is_assigned_literal, group=1, keywords="pass pwd secret key token",
+              operators=":=",
               # (?=[pasc]) first: every name starts with one of these, and a leading character
               # set lets `re` skip positions fast (about 40% less time than the look-behind).
               head=r"(?i)(?=[pasc])(?<![a-z0-9])(?:" + _ASSIGNED_NAMES + r")[\"']?\s*"
                    r"(?::=|=>|[:=])"),
         _rule("password_phrase", "",
               r"(?:\s+(?:is|was|of|to|set to)|\s*[:=])?"
-              r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", _is_password_like, group=1,
+              r"\s+[\"'`]?([^\s\"'`,;]{6,64})(?<![.,;:])", checks.is_password_like, group=1,
               keywords="passw passc pw", reach=100,  # keyword, ~15 between, 64 of value
               head=r"(?i)(?=p)\b(?:password|passwd|passcode|pwd|pw\b)", head_at_keyword=True),
         # A PIN (a card's, a phone's, a door's) given with its label: four to eight digits.
@@ -309,7 +183,7 @@ def build_rules() -> tuple[SecretRule, ...]:
         # whole window re-ran the local-part class at every position before each @.
         _rule("credential_pair", "@",
               r"[A-Za-z0-9.-]+\.[A-Za-z]{2,}[\"']?\s*[/:|]\s*[\"']?"
-              r"([^\s\"',;]{6,64})(?<![.,;:])", _is_password_like, group=1, keywords="@",
+              r"([^\s\"',;]{6,64})(?<![.,;:])", checks.is_password_like, group=1, keywords="@",
               reach=200,  # a local part, its domain, separator and a value of at most 64
               head=r"[A-Za-z0-9._%+-]+@"),
     )  # fmt: skip
