@@ -3,8 +3,9 @@
 Every rule is a regex with a cheap literal prefilter (`needle in text` runs at memchr speed), so
 a prompt that mentions no key prefix costs a few substring scans instead of a dozen regex
 passes. Vendor formats come from the vendors' published token layouts; where a format has an
-internal check (a JWT's header is base64url JSON) the rule verifies it (`secret_checks`). Everything here is a
-SECRET entity, which `Scores.hard_entity` treats as sensitive whatever the threshold.
+internal check (a JWT's header is base64url JSON) the rule verifies it (`secret_checks`).
+Everything here is a SECRET entity, which `Scores.hard_entity` treats as sensitive whatever
+the threshold.
 """
 
 from __future__ import annotations
