@@ -1,7 +1,9 @@
 """Sensitive data never leaves, whatever the request looks like and whatever fails.
 
 Hypothesis builds conversations with one piece of PII (a Luhn-valid card number, an SSN, a
-mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block) placed anywhere:
+mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block, an HTTP bearer
+token, a labelled passport number, a special category of personal data said of the writer or
+someone close: "I'm gay", "my husband is undocumented") placed anywhere:
 in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
 arguments), as a string or a text part, at any word position. Each is sent with every forced
 model, streamed or not, with the cache cold or primed by the same request, while the local
@@ -96,7 +98,26 @@ private_keys = st.builds(
     "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----".format,
     st.text(string.ascii_letters + string.digits + "+/", min_size=64, max_size=64),
 )
-PII = st.one_of(card_numbers(), ssns(), ibans(), emails, aws_keys, private_keys)
+bearer_tokens = st.builds(  # a letter and a digit, as a real token holds
+    "Authorization: Bearer k7{}".format,
+    st.text(string.ascii_letters + string.digits + "-._~", min_size=20, max_size=40),
+)
+passports = st.builds("passport number {}".format, st.from_regex(r"[A-Z]{2}[0-9]{7}", fullmatch=True))
+special_categories = st.sampled_from(
+    ["I'm gay and", "my husband is undocumented,", "I was arrested for DUI,",
+     "we're Muslim and", "I have a criminal record,"]
+)  # fmt: skip
+PII = st.one_of(
+    card_numbers(),
+    ssns(),
+    ibans(),
+    emails,
+    aws_keys,
+    private_keys,
+    bearer_tokens,
+    passports,
+    special_categories,
+)
 
 
 @dataclass(frozen=True)
