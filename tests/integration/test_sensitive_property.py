@@ -102,7 +102,9 @@ bearer_tokens = st.builds(  # a letter and a digit, as a real token holds
     "Authorization: Bearer k7{}".format,
     st.text(string.ascii_letters + string.digits + "-._~", min_size=20, max_size=40),
 )
-passports = st.builds("passport number {}".format, st.from_regex(r"[A-Z]{2}[0-9]{7}", fullmatch=True))
+passports = st.builds(
+    "passport number {}".format, st.from_regex(r"[A-Z]{2}[0-9]{7}", fullmatch=True)
+)
 special_categories = st.sampled_from(
     ["I'm gay and", "my husband is undocumented,", "I was arrested for DUI,",
      "we're Muslim and", "I have a criminal record,"]
