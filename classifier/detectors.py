@@ -187,9 +187,9 @@ def _numbers(
         # digits are either only when the text says so nearby.
         value = m.group()
         kind = "US_SSN" if validators.is_us_ssn(value) else "US_ITIN"
-        if (kind == "US_SSN" or validators.is_us_itin(value)) and (
-            m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start())
-        ):
+        if kind == "US_ITIN" and not validators.is_us_itin(value):
+            continue
+        if m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start()):
             found.append((kind, *m.span()))
     # a match shorter than the validator's fewest digits is skipped unvalidated ("2023")
     phones = [m.span() for m in d.phone.finditer(text, scan, end)

@@ -18,11 +18,6 @@ from classifier.detectors import (
 )
 
 
-@pytest.fixture(scope="module")
-def detectors() -> Detectors:
-    return build_detectors()
-
-
 def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
     return [(kind, text[start:end]) for kind, start, end in detect(text, detectors)]
 

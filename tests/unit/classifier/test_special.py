@@ -6,16 +6,10 @@ from classifier import sensitivity, special
 from classifier.detectors import (
     Detectors,
     ascii_lower,
-    build_detectors,
     detect,
     resolve_overlaps,
 )
 from classifier.scores import Entity
-
-
-@pytest.fixture(scope="module")
-def detectors() -> Detectors:
-    return build_detectors()
 
 
 def found(text: str, detectors: Detectors) -> list[str]:
