@@ -42,55 +42,15 @@ _FIRST_NAMES_TEXT = (
 )
 _FIRST_NAMES_SET = frozenset(_FIRST_NAMES_TEXT.split())
 
-_HONORIFICS = tuple(
-    [
-        "Mr",
-        "Mrs",
-        "Ms",
-        "Mx",
-        "Miss",
-        "Dr",
-        "Prof",
-        "Officer",
-        "Sir",
-        "Madam",
-        "Mme",
-        "Herr",
-        "Frau",
-        "Judge",
-        "Detective",
-    ]
-)
-_STREET_TYPES = frozenset(
-    [
-        "Street",
-        "St",
-        "Avenue",
-        "Ave",
-        "Road",
-        "Rd",
-        "Boulevard",
-        "Blvd",
-        "Lane",
-        "Ln",
-        "Drive",
-        "Court",
-        "Ct",
-        "Way",
-        "Place",
-        "Pl",
-        "Terrace",
-        "Parkway",
-        "Pkwy",
-        "Highway",
-        "Hwy",
-        "Circle",
-        "Square",
-        "Sq",
-        "Crescent",
-        "Close",
-    ]
-)
+_HONORIFICS = (
+    "Mr", "Mrs", "Ms", "Mx", "Miss", "Dr", "Prof", "Officer", "Sir", "Madam", "Mme", "Herr",
+    "Frau", "Judge", "Detective",
+)  # fmt: skip
+_STREET_TYPES = frozenset({
+    "Street", "St", "Avenue", "Ave", "Road", "Rd", "Boulevard", "Blvd", "Lane", "Ln", "Drive",
+    "Court", "Ct", "Way", "Place", "Pl", "Terrace", "Parkway", "Pkwy", "Highway", "Hwy",
+    "Circle", "Square", "Sq", "Crescent", "Close",
+})  # fmt: skip
 _NOT_SURNAMES = frozenset(_STREET_TYPES | {"University", "Hospital", "Inc", "Corp", "Bank"})
 _DATE = (
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}"
@@ -130,6 +90,17 @@ _ID_VALUE = (
     r"\d[A-Za-z0-9-]{0,24}(?: \d[A-Za-z0-9-]{0,24}){0,5})\b"
 )
 _BIRTH_LABELS = r"date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday"
+# Between a birth label and its date: punctuation, and "is" / "was", or a new sentence that
+# gives it ("Please tell me your date of birth. It's 12/10/1998", "DOB? Mine is 3/4/1980").
+_BIRTH_BRIDGE = r"[\s:,.?!\u2013\u2014-]*(?:(?i:it['\u2019]?s|it\s+is|mine\s+is|is|was)\s+)?"
+# A postal code the writer gives as their own ("my zip code is 45011", "our postcode: SW1A
+# 1AA", "my postal code is G8K 1B1"): a group of letters and digits, then perhaps a second one
+# that holds a digit or is two capitals ("3132 HD"); at least two digits (`_postal_codes`).
+_POSTAL_CODE = (
+    r"(?=[mMoO])(?i:\b(?:my|our)\s+(?:(?:home|current|new)\s+)?"
+    r"(?:zip(?:\s*code)?|post(?:al)?\s*code))(?:\s+(?i:is)|\s*[:=])?\s+"
+    r"([A-Za-z0-9]{1,5}(?:[ -](?=[A-Za-z]{0,3}\d|[A-Z]{2}\b)[A-Za-z0-9]{1,4})?)\b"
+)
 _NAME_INTROS = r"my name is|i am called|name:"
 
 
@@ -166,6 +137,7 @@ class Cues:
     capitalised: re.Pattern[str]
     house_number: re.Pattern[str]
     zip_code: re.Pattern[str]
+    postal_code: re.Pattern[str]
     name_intro: re.Pattern[str]
     birth_date: re.Pattern[str]
     id_number: re.Pattern[str]
@@ -181,10 +153,11 @@ def build_cues() -> Cues:
         capitalised=re.compile(r"[A-Z][a-z]+"),
         house_number=re.compile(r"\b\d{1,5}[A-Za-z]?\s+$"),
         zip_code=re.compile(r"\b[A-Z][a-z]+,\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),
+        postal_code=re.compile(_POSTAL_CODE),
         name_intro=re.compile(_starting_with_one_of(_NAME_INTROS) + r"(?i:\b(?:" + _NAME_INTROS
                               + r"))\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*)"),
         birth_date=re.compile(_starting_with_one_of(_BIRTH_LABELS) + r"(?i:\b(?:"
-                              + _BIRTH_LABELS + r")\b)[\s:,-]*(?:(?i:is|was)\s+)?(" + _DATE
+                              + _BIRTH_LABELS + r")\b)" + _BIRTH_BRIDGE + "(" + _DATE
                               + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
                              + r"))(?:\s+(?i:card))?(?:\s+(?i:number|no\.?|num|#))?"
@@ -300,9 +273,25 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
         if any(cue in window for cue in ("birth", "born", "dob", "d.o", "o.b")):  # the labels
             found += [("DATE_OF_BIRTH", *m.span(1))
                       for m in cues.birth_date.finditer(text, start, end)]  # fmt: skip
-    # "my name is", "name:" and "i am called" hold "name" or "called": run the pattern only
-    # around those words (in code, "name" is everywhere)
-    intros = windows.keyword_anchors(lowered, ("name", "called"))
+    # "my name is", "name:" and "i am called" hold "name" or "called", "my zip code is" and
+    # "our postcode:" hold "zip" or "post": one scan finds them all, and each pattern runs only
+    # around its own words (in code, "name" is everywhere)
+    anchors = windows.keyword_anchors(lowered, ("name", "called", "zip", "post"))
+    intros = [a for a in anchors if lowered[a[0]] in "nc"]
     for start, end in windows.around(text, intros, 12, 64):
         found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text, start, end)]
+    postal = [a for a in anchors if lowered[a[0]] in "zp"]
+    for start, end in windows.around(text, postal, 24, 40):
+        found += _postal_codes(text, cues, start, end)
+    return found
+
+
+def _postal_codes(text: str, cues: Cues, start: int, end: int) -> list[Span]:
+    """The writer's own postal code (`_POSTAL_CODE`) in the window: ADDRESS. A code alone
+    narrows a person to a few thousand neighbours (HIPAA's Safe Harbor removes all but its
+    first three digits); "my" makes it the writer's, not a place asked about."""
+    found: list[Span] = []
+    for m in cues.postal_code.finditer(text, start, end):
+        if sum(ch.isdigit() for ch in m.group(1)) >= 2 and len(m.group(1)) >= 3:
+            found.append(("ADDRESS", *m.span(1)))
     return found

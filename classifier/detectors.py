@@ -76,13 +76,13 @@ def build_detectors() -> Detectors:
         phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?(?:\(0\)\s?)?)?"
                          r"(?:\(\d{1,4}\)[ .-]?|\d{1,5}[ .-])\d{2,8}(?:[ .-]\d{2,4}){0,3}"
                          r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
-                         r"(?![\w-]|\.\d)|(?<![\w+])\+\d{8,15}\b"),
+                         r"(?!\w|-\d|\.\d)|(?<![\w+])\+\d{8,15}\b"),
         # Any grouping of 6-15 digits (local, European, with a trunk "(0)"): a phone number
         # only after a word that says so (`_PHONE_CUES`).
         phone_loose=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?)?(?:\(0\)\s?)?"
                                r"(?:\(\d{1,5}\)\s?)?\d{1,12}(?:[ .-]\d{1,8}){0,5}"
                                r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
-                               r"(?![\w-]|\.\d)"),
+                               r"(?!\w|-\d|\.\d)"),
         phone_cue=re.compile("|".join(map(re.escape, _PHONE_CUES))),
         iban=_starting_with("[A-Z]", r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}"
                                      r"(?:[ -]?[A-Z0-9]{1,3})?\b"),

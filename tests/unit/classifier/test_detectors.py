@@ -51,6 +51,8 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("Ana\\nDesk: 476 1626\\n", "PHONE_NUMBER", "476 1626"),
         ("They're not answering at 412 5182", "PHONE_NUMBER", "412 5182"),
         ("my new number is 99 224086", "PHONE_NUMBER", "99 224086"),
+        ("US 24025\n713-348-1488-Office", "PHONE_NUMBER", "713-348-1488"),  # a label after "-"
+        ("(778)602-8126-Fax", "PHONE_NUMBER", "(778)602-8126"),
         ("My driver's license number is d8335367944378", "ID_NUMBER", "d8335367944378"),
         ("license number is 32WAp25075", "ID_NUMBER", "32WAp25075"),
     ],
@@ -84,6 +86,7 @@ def test_structured_entity_found_with_exact_offsets(
         "the hotel 327 6915 rooms",  # nor is "tel" inside "hotel"
         "a score of 0.995773256 on 9/25/2023",  # a decimal, not a trunk-prefixed number
         "so 23786-17509 = 6277 children",  # a subtraction
+        "part 713-348-1488-2231 shipped",  # a phone-shaped head of a longer number
         "the binary number 1001 0011",  # "number" alone names no phone
         "call the router at 10.20.30.40 or 256.256.256.256",  # dotted quads
     ],
@@ -188,10 +191,48 @@ def test_anchored_soft_cues_found(detectors: Detectors) -> None:
         ("My date of birth is January 5, 1990", "January 5, 1990"),
         ("My birthday is 5/1/1990.", "5/1/1990"),
         ("her date of birth was 12 March 1985", "12 March 1985"),
+        ("Please tell me your date of birth. It's 12/10/1998", "12/10/1998"),
+        ("DOB? Mine is 3/4/1980", "3/4/1980"),
+        ("date of birth \u2013 it\u2019s 1985-04-12", "1985-04-12"),
     ],
 )
-def test_a_birth_date_after_is_or_was(text: str, value: str, detectors: Detectors) -> None:
+def test_a_birth_date_after_is_was_or_a_sentence_that_gives_it(
+    text: str, value: str, detectors: Detectors
+) -> None:
     assert ("DATE_OF_BIRTH", value) in spans_of(text, detectors)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My zip code is 45011", "45011"),
+        ("my zip is 90210 and I like it", "90210"),
+        ("Our postcode: SW1A 1AA", "SW1A 1AA"),
+        ("My postal code is G8K 1B1.", "G8K 1B1"),
+        ("My zip code is 3132 HD", "3132 HD"),
+        ("my current post code = 25-410", "25-410"),
+        ("My zip code is 570", "570"),
+    ],
+)
+def test_the_writers_own_postal_code_is_an_address(
+    text: str, value: str, detectors: Detectors
+) -> None:
+    assert spans_of(text, detectors) == [("ADDRESS", value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What city has the zip code 10001?",  # a place asked about, not the writer's
+        "my zip code is unknown",
+        "my zip code is 12",  # too short to be one
+        "Post my code 12345 to the repo",
+    ],
+)
+def test_a_postal_code_not_given_as_the_writers_is_no_address(
+    text: str, detectors: Detectors
+) -> None:
+    assert "ADDRESS" not in {kind for kind, _, _ in detect(text, detectors)}
 
 
 def test_email_found_after_an_at_sign_at_the_start(detectors: Detectors) -> None:
