@@ -231,8 +231,8 @@ def keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Sp
 def label_starts(lowered: str, cues: Cues) -> list[int]:
     """Where an ID label may start in `lowered` (the ASCII view), in text order: every label's
     leading letters (`Cues.id_literals`), found in one scan, at a word start."""
-    starts = {s for s, _ in windows.keyword_anchors(lowered, cues.id_literals)
-              if s == 0 or not (lowered[s - 1].isalnum() or lowered[s - 1] == "_")}  # fmt: skip
+    starts = {s for s, _ in windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
+              if s == 0 or lowered[s - 1] != "_"}  # fmt: skip
     return sorted(starts)
 
 
@@ -276,7 +276,7 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
     # "my name is", "name:" and "i am called" hold "name" or "called", "my zip code is" and
     # "our postcode:" hold "zip" or "post": one scan finds them all, and each pattern runs only
     # around its own words (in code, "name" is everywhere)
-    anchors = windows.keyword_anchors(lowered, ("name", "called", "zip", "post"))
+    anchors = windows.keyword_anchors(lowered, ("name", "called", "zip", "post"), word_start=True)
     intros = [a for a in anchors if lowered[a[0]] in "nc"]
     for start, end in windows.around(text, intros, 12, 64):
         found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text, start, end)]

@@ -99,22 +99,22 @@ _PLURALS = frozenset(
 
 
 def _whole_words(lowered: str, hits: list[windows.Window]) -> list[windows.Window]:
-    """The hits that stand as a word (or, for `_PLURALS`, as a word with a plural "s")."""
+    """The hits (each at a word start) that end a word too (or, for `_PLURALS`, end one with a
+    plural "s")."""
 
     def ends_a_word(e: int) -> bool:
         return e >= len(lowered) or not lowered[e].isalnum()
 
     return [(s, e) for s, e in hits
-            if (s == 0 or not lowered[s - 1].isalnum())
-            and (ends_a_word(e) or (lowered[e] == "s" and ends_a_word(e + 1)
-                                    and lowered[s:e] in _PLURALS))]  # fmt: skip
+            if ends_a_word(e) or (lowered[e] == "s" and ends_a_word(e + 1)
+                                  and lowered[s:e] in _PLURALS)]  # fmt: skip
 
 
 def find_special(text: str, lowered: str, cues: SpecialCues) -> list[Span]:
     """Every special-category statement in `text` as (KIND, start, end) of its term (or of the
     whole statement, for "I have a criminal record"); `lowered` is the lower-cased ASCII view
     (`detectors.ascii_lower`)."""
-    hits = _whole_words(lowered, windows.keyword_anchors(lowered, NEEDLES))
+    hits = _whole_words(lowered, windows.keyword_anchors(lowered, NEEDLES, word_start=True))
     found: list[Span] = []
     for start, end in windows.around(text, hits, _REACH, 24):
         for m in cues.pattern.finditer(text, start, end):

@@ -69,23 +69,33 @@ def ascii_view(text: str) -> str:
     return text if text.isascii() else text.encode("ascii", "replace").decode("ascii")
 
 
-def keyword_anchors(lowered: str, keywords: Iterable[str]) -> list[Window]:
+def keyword_anchors(
+    lowered: str, keywords: Iterable[str], word_start: bool = False
+) -> list[Window]:
     """Every occurrence of each keyword in `lowered` (already lower-cased) as (start, end),
-    keyword by keyword; the C kernel's `find_all` does the same on an ASCII view, for up to
-    `FIND_ALL_MAX` keywords (more go through `str.find`: slower, never wrong)."""
+    keyword by keyword; with `word_start`, only those not right after an ASCII letter or digit.
+    The C kernel's `find_all` does the same on an ASCII view, for up to `FIND_ALL_MAX` keywords
+    (more go through `str.find`: slower, never wrong). A caller that wants words only should
+    say so: the C scan then drops the hits inside words before they leave its inner loop
+    ("id" in "provide", "con" in "second"), which is most hits of a short needle."""
     needles = tuple(keywords)
     if native.kernels is not None and lowered.isascii() and len(needles) <= FIND_ALL_MAX:
-        hits = native.span_pairs(native.kernels.find_all(lowered, needles))
+        hits = native.span_pairs(native.kernels.find_all(lowered, needles, word_start))
         return [(start, start + len(needles[k])) for k, start in hits]
-    return find_each(lowered, needles)
+    return find_each(lowered, needles, word_start)
 
 
-def find_each(lowered: str, keywords: Iterable[str]) -> list[Window]:
+def _after_a_word_character(text: str, i: int) -> bool:
+    return i > 0 and text[i - 1].isascii() and text[i - 1].isalnum()
+
+
+def find_each(lowered: str, keywords: Iterable[str], word_start: bool = False) -> list[Window]:
     """`keyword_anchors` with `str.find`, keyword by keyword (the reference for `find_all`)."""
     found = []
     for keyword in keywords:
         i = lowered.find(keyword)
         while i != -1:
-            found.append((i, i + len(keyword)))
+            if not (word_start and _after_a_word_character(lowered, i)):
+                found.append((i, i + len(keyword)))
             i = lowered.find(keyword, i + 1)
     return found

@@ -34,7 +34,7 @@ static PyMethodDef methods[] = {
     {"long_runs", kernel_long_runs, METH_VARARGS,
      "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
     {"find_all", kernel_find_all, METH_VARARGS,
-     "find_all(text, needles) -> int64 (needle index, start) pairs as bytes"},
+     "find_all(text, needles[, word_start]) -> int64 (needle index, start) pairs as bytes"},
     {"around", kernel_around, METH_VARARGS,
      "around(text, anchors, before, after, limit) -> int64 (start, end) pairs as bytes"},
     {"capitalised_words", kernel_capitalised_words, METH_VARARGS,

@@ -140,12 +140,17 @@ PyObject *kernel_long_runs(PyObject *self, PyObject *args) {
 
 /* One needle: its first byte found with memchr (vectorised in libc), then the rest compared.
  * `(':',)` costs ~0.25 µs on a 500-token prompt, a table scan ~0.9 µs. */
+static inline int is_ascii_alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static int find_one(const char *s, Py_ssize_t n, const char *word, Py_ssize_t length,
-                    Spans *hits) {
+                    int word_start, Spans *hits) {
     if (length > n) return 0;
     const char *at = s, *last = s + n - length; /* the last possible start */
     for (; at <= last && (at = memchr(at, word[0], (size_t)(last - at + 1))) != NULL; at++)
-        if (memcmp(at + 1, word + 1, (size_t)length - 1) == 0 && spans_add(hits, 0, at - s) < 0)
+        if ((!word_start || at == s || !is_ascii_alnum((unsigned char)at[-1])) &&
+            memcmp(at + 1, word + 1, (size_t)length - 1) == 0 && spans_add(hits, 0, at - s) < 0)
             return -1;
     return 0;
 }
@@ -172,8 +177,13 @@ static inline int hits_at(const char *s, Py_ssize_t n, Py_ssize_t i, uint64_t ma
  * `second` entry, so at the last position the NUL that ends the text (s[n] of an ASCII str)
  * still lets it through. Hits come in text order, (needle, start) pairs. */
 static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char **words,
-                         const Py_ssize_t *lengths, Spans *hits) {
+                         const Py_ssize_t *lengths, int word_start, Spans *hits) {
     uint64_t first[128] = {0}, second[128] = {0}; /* text and needles are ASCII: bytes < 128 */
+    /* the needles that may start after each byte: all, or for `word_start` none after a
+     * letter or digit (most hits of short needles lie inside words: "id" in "provide") */
+    uint64_t after[128];
+    for (int b = 0; b < 128; b++)
+        after[b] = word_start && is_ascii_alnum((unsigned char)b) ? 0 : ~(uint64_t)0;
     for (Py_ssize_t j = 0; j < k; j++) {
         uint64_t bit = (uint64_t)1 << j;
         first[(unsigned char)words[j][0]] |= bit;
@@ -183,7 +193,8 @@ static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char *
             second[(unsigned char)words[j][1]] |= bit;
     }
     const unsigned char *u = (const unsigned char *)s;
-#define PAIR(i) (first[u[i]] & second[u[(i) + 1]]) /* u[n] is the NUL */
+/* u[n] is the NUL; position 0 starts a word */
+#define PAIR(i) (first[u[i]] & second[u[(i) + 1]] & ((i) ? after[u[(i) - 1]] : ~(uint64_t)0))
     Py_ssize_t i = 0;
     for (; i + 8 <= n; i += 8) {
         uint64_t any = 0;
@@ -198,15 +209,18 @@ static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char *
     return 0;
 }
 
-/* find_all(text, needles) -> int64 (needle index, start) pairs as bytes: every occurrence of
- * each needle in `text`, overlapping ones included, needle by needle and each needle's in text
- * order (what `windows.keyword_anchors` builds with str.find). Both must be ASCII: `text` is
- * the classifier's lower-cased ASCII view (`detectors.ascii_lower`). One needle is sought with
- * memchr; more in one pass over the text filtered on pairs of bytes (at most 64 needles, one
- * bit each), so 31 keywords cost ~2 µs on a 500-token prompt instead of ~12 µs. */
+/* find_all(text, needles[, word_start]) -> int64 (needle index, start) pairs as bytes: every
+ * occurrence of each needle in `text`, overlapping ones included, needle by needle and each
+ * needle's in text order (what `windows.keyword_anchors` builds with str.find); with
+ * `word_start`, only those not preceded by an ASCII letter or digit. Both must be ASCII: `text`
+ * is the classifier's lower-cased ASCII view (`detectors.ascii_lower`). One needle is sought
+ * with memchr; more in one pass over the text filtered on pairs of bytes (at most 64 needles,
+ * one bit each), so 31 keywords cost ~2 µs on a 500-token prompt instead of ~12 µs. */
 PyObject *kernel_find_all(PyObject *self, PyObject *args) {
     PyObject *text, *needles;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyTuple_Type, &needles)) return NULL;
+    int word_start = 0;
+    if (!PyArg_ParseTuple(args, "UO!|p", &text, &PyTuple_Type, &needles, &word_start))
+        return NULL;
     Py_ssize_t k = PyTuple_GET_SIZE(needles);
     if (!PyUnicode_IS_ASCII(text) || k > 64) {
         PyErr_SetString(PyExc_ValueError, "find_all: text must be ASCII, needles at most 64");
@@ -227,8 +241,10 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args) {
     const char *s = (const char *)PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     Spans hits = {NULL, 0, 0};
-    if (k == 1) return spans_finish(&hits, find_one(s, n, words[0], lengths[0], &hits) < 0);
-    if (find_by_pairs(s, n, k, words, lengths, &hits) < 0) return spans_finish(&hits, 1);
+    if (k == 1)
+        return spans_finish(&hits, find_one(s, n, words[0], lengths[0], word_start, &hits) < 0);
+    if (find_by_pairs(s, n, k, words, lengths, word_start, &hits) < 0)
+        return spans_finish(&hits, 1);
     /* regroup by needle (a counting sort keeps each needle's hits in text order) */
     Py_ssize_t count = hits.count / 2;
     PyObject *result = PyBytes_FromStringAndSize(NULL, count * 2 * sizeof(int64_t));

@@ -61,8 +61,22 @@ def test_find_all_equals_repeated_str_find(text: str, needles: list[str]) -> Non
     assert windows.keyword_anchors(text, needles) == want
 
 
-def _find_all(text: str, needles: list[str]) -> list[tuple[int, int]]:
-    hits = native.span_pairs(native.kernels.find_all(text, tuple(needles)))
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.text(alphabet="ab1_@ :=pas", max_size=120),
+    needles=st.lists(st.text(alphabet="ab1_@ :=pas", min_size=1, max_size=4), max_size=66),
+)
+def test_find_all_at_word_starts_keeps_the_hits_not_after_a_letter_or_digit(
+    text: str, needles: list[str]
+) -> None:
+    every = windows.find_each(text, needles)
+    want = [(s, e) for s, e in every if s == 0 or not text[s - 1].isalnum()]
+    assert windows.find_each(text, needles, word_start=True) == want
+    assert windows.keyword_anchors(text, needles, word_start=True) == want  # C up to 64 needles
+
+
+def _find_all(text: str, needles: list[str], word_start: bool = False) -> list[tuple[int, int]]:
+    hits = native.span_pairs(native.kernels.find_all(text, tuple(needles), word_start))
     return [(s, s + len(needles[k])) for k, s in hits]
 
 
@@ -79,6 +93,7 @@ def test_find_all_equals_str_find_for_up_to_64_needles_sharing_prefixes(
     text: str, needles: list[str]
 ) -> None:
     assert _find_all(text, needles) == windows.find_each(text, needles)
+    assert _find_all(text, needles, True) == windows.find_each(text, needles, word_start=True)
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 8, 9, 15, 16, 17, 31])
