@@ -109,6 +109,15 @@ special_categories = st.sampled_from(
     ["I'm gay and", "my husband is undocumented,", "I was arrested for DUI,",
      "we're Muslim and", "I have a criminal record,"]
 )  # fmt: skip
+postal_codes = st.builds(  # the writer's own, in US and Canadian shapes
+    "my zip code is {}".format,
+    st.from_regex(r"[0-9]{5}|[A-Z][0-9][A-Z] [0-9][A-Z][0-9]", fullmatch=True),
+)
+birth_dates = st.builds(
+    lambda said, m, d, y: said.format(f"{m}/{d}/{y}"),
+    st.sampled_from(["my date of birth is {}", "Your date of birth? It's {}", "DOB: {}"]),
+    st.integers(1, 12), st.integers(1, 28), st.integers(1930, 2010),
+)  # fmt: skip
 PII = st.one_of(
     card_numbers(),
     ssns(),
@@ -119,6 +128,8 @@ PII = st.one_of(
     bearer_tokens,
     passports,
     special_categories,
+    postal_codes,
+    birth_dates,
 )
 
 
