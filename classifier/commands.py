@@ -3,7 +3,7 @@
 Each takes its own argv and returns an exit code, so it can be tested in-process:
 
     tiergate calibrate --frontier-share 0.2 [--prompts FILE] [--artifact PATH] [--data DIR]
-    tiergate eval [--data DIR] [--artifact PATH] [--steps 10]
+    tiergate eval [--data DIR] [--artifact PATH] [--steps 10] [--rounds 1000]
     tiergate distill --prompts FILE[,FILE] --teacher outcome|embedding|judge --work-dir DIR
         --out PATH [--seed 0] [--limit N] [--export] [judge options]  (see `distill`)
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier import calibrate, datasets, prompts
+from classifier import calibrate, datasets, metrics, prompts
 from classifier.model import Classifier
 
 _DATA = Path("../shared/offline-data")
@@ -81,10 +81,24 @@ def _sweep_rows(scores: np.ndarray, weak: np.ndarray, strong: np.ndarray, steps:
     return rows
 
 
+def _apgr_line(scores: np.ndarray, texts: list[str], weak: np.ndarray, strong: np.ndarray,
+               rounds: int) -> str:  # fmt: skip
+    """APGR with its 95 % bootstrap interval, and the lead over prompt length with its own."""
+    length = np.array([len(text) for text in texts], dtype=np.float64)
+    apgr = metrics.router_metrics(scores, weak, strong).apgr
+    by_length = metrics.router_metrics(length, weak, strong).apgr
+    ci = metrics.bootstrap_apgr(scores, length, weak, strong, rounds)
+    return (f"APGR {apgr:.3f} (95 % CI {ci.low:.3f}-{ci.high:.3f}); prompt length "
+            f"{by_length:.3f}; lead over length {apgr - by_length:+.3f} "
+            f"(95 % CI {ci.lead_low:+.3f} to {ci.lead_high:+.3f})")  # fmt: skip
+
+
 def eval_main(argv: Sequence[str] | None = None) -> int:
-    """Print, per held-out data set, quality and frontier share over a threshold sweep."""
+    """Print, per held-out data set, APGR with bootstrap intervals, and quality and frontier
+    share over a threshold sweep."""
     parser = argparse.ArgumentParser(prog="tiergate eval", description="threshold sweep")
     parser.add_argument("--steps", type=int, default=10, help="sweep points (shares 0..1)")
+    parser.add_argument("--rounds", type=int, default=1000, help="bootstrap resamples (0: none)")
     _common(parser)
     args = parser.parse_args(argv)
     try:
@@ -101,6 +115,8 @@ def eval_main(argv: Sequence[str] | None = None) -> int:
         weak, strong = np.array([e.weak for e in rows]), np.array([e.strong for e in rows])
         print(f"\n{name} ({len(rows)} held-out prompts; weak {weak.mean():.3f}, "
               f"strong {strong.mean():.3f})")  # fmt: skip
+        if args.rounds > 0:
+            print(_apgr_line(scores, [e.text for e in rows], weak, strong, args.rounds))
         print(f"{'threshold':>10} {'frontier':>9} {'quality':>8} {'PGR':>7}")
         print("\n".join(_sweep_rows(scores, weak, strong, args.steps)))
     return 0

@@ -8,6 +8,8 @@ performance gap recovered is `PGR(s) = (quality(s) - mean(weak)) / (mean(strong)
 - APGR: the area under PGR over s in [0, 1] (a random router scores 0.5 in expectation).
 - CPT(x%): the smallest share of calls to the strong model at which PGR reaches x.
 - AUC: ROC AUC of the scores for the binary "strong wins" label (gain > 0).
+- `bootstrap_apgr`: how far a held-out set's APGR can be trusted: percentile intervals over
+  prompts resampled with replacement, for a router and for its lead over a baseline.
 
 Tied scores are routed as a block in random order, so within a run of ties the curve is the
 straight line between its ends: the *expected* curve, which makes a constant (random) router
@@ -80,3 +82,43 @@ def router_metrics(scores: FloatArray, weak: FloatArray, strong: FloatArray) -> 
     area = float(np.sum((shares[1:] - shares[:-1]) * (pgr[1:] + pgr[:-1]) / 2.0))
     positive = np.asarray(strong, dtype=np.float64) > np.asarray(weak, dtype=np.float64)
     return RouterMetrics(area, cpt(shares, pgr, 0.5), cpt(shares, pgr, 0.8), auc(scores, positive))
+
+
+@dataclass(frozen=True, slots=True)
+class ApgrInterval:
+    """95 % percentile bootstrap intervals: a router's APGR and its lead over a baseline."""
+
+    low: float
+    high: float
+    lead_low: float
+    lead_high: float
+
+
+def bootstrap_apgr(
+    scores: FloatArray,
+    baseline: FloatArray,
+    weak: FloatArray,
+    strong: FloatArray,
+    rounds: int = 1000,
+    seed: int = 0,
+) -> ApgrInterval:
+    """Resample the prompts `rounds` times (the same draw for both routers, so their
+    difference is paired) and take the 2.5th and 97.5th percentiles of APGR(scores) and of
+    APGR(scores) - APGR(baseline). A draw whose weak and strong means tie has no gap to
+    recover and is skipped."""
+    arrays = [np.asarray(a, dtype=np.float64) for a in (scores, baseline, weak, strong)]
+    rng = np.random.default_rng(seed)
+    apgrs, leads = [], []
+    for _ in range(rounds):
+        pick = rng.integers(0, arrays[0].size, arrays[0].size)
+        s, b, w, g = (a[pick] for a in arrays)
+        if abs(float(g.mean() - w.mean())) < 1e-12:
+            continue
+        apgr = router_metrics(s, w, g).apgr
+        apgrs.append(apgr)
+        leads.append(apgr - router_metrics(b, w, g).apgr)
+    if not apgrs:
+        raise ValueError("no resample has a gap between the strong and weak model")
+    low, high = np.percentile(apgrs, [2.5, 97.5])
+    lead_low, lead_high = np.percentile(leads, [2.5, 97.5])
+    return ApgrInterval(float(low), float(high), float(lead_low), float(lead_high))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,18 @@ def test_commands_fail_cleanly_without_data(
     assert eval_main(["--data", str(tmp_path)]) == 1
     assert calibrate_main(["--frontier-share", "0.2", "--data", str(tmp_path)]) == 1
     assert "offline data not found" in capsys.readouterr().err
+
+
+OFFLINE = Path(__file__).resolve().parents[4] / "shared" / "offline-data"
+
+
+@pytest.mark.skipif(not OFFLINE.is_dir(), reason=f"offline data not found in {OFFLINE}")
+def test_eval_prints_apgr_with_intervals_per_held_out_set(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert eval_main(["--data", str(OFFLINE), "--steps", "2", "--rounds", "50"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("APGR")]
+    assert len(lines) == 4  # AlpacaEval, dcrouter, GSM8K, MMLU
+    for line in lines:
+        apgr, low, high = (float(x) for x in re.findall(r"\d\.\d{3}", line)[:3])
+        assert low <= apgr <= high
