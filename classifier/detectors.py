@@ -23,7 +23,7 @@ from classifier import context, credentials, native, secret_scan, special, valid
 PRIORITY = {
     "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "US_ITIN": 3, "EMAIL": 4,
     "IP_ADDRESS": 5, "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9,
-    "PERSON": 10, "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13,
+    "PERSON": 10, "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13, "DATE_PART": 13,
     "SPECIAL_CATEGORY": 9,  # beats a PERSON the tagger makes of a capitalised "Muslim"
 }  # fmt: skip
 

@@ -27,7 +27,14 @@ import numpy.typing as npt
 
 from classifier import features, native
 from classifier.artifact import ArtifactError, float_array, int_field
-from classifier.pii_spans import ADDRESS_PART, is_address, tagged_spans, word_spans
+from classifier.pii_spans import (
+    ADDRESS_PART,
+    DATE_PART,
+    is_address,
+    is_birth_date,
+    tagged_spans,
+    word_spans,
+)
 
 LABELS = ("O", "PERSON", "ADDRESS", "DATE_OF_BIRTH", "MEDICAL", "FINANCIAL")
 KIND = "pii-tagger"
@@ -210,12 +217,7 @@ class PiiTagger:
             total = None if bag is None else bag_sum
         else:
             found = word_spans(text, data, LABELS, *self.word_labels(featurizer, data))
-        spans = [
-            (ADDRESS_PART, start, end)
-            if kind == "ADDRESS" and not is_address(text, start, end)
-            else (kind, start, end)
-            for kind, start, end in found
-        ]
+        spans = [(_standing(text, kind, start, end), start, end) for kind, start, end in found]
         return spans, total
 
     def to_content(self) -> dict[str, Any]:
@@ -251,3 +253,13 @@ class PiiTagger:
             threshold,
             n_features,
         )
+
+
+def _standing(text: str, kind: str, start: int, end: int) -> str:
+    """The type a tagged span is reported as: a fragment of an address or of a date is the
+    weaker `ADDRESS_PART` or `DATE_PART` (`pii_spans.is_address`, `is_birth_date`)."""
+    if kind == "ADDRESS" and not is_address(text, start, end):
+        return ADDRESS_PART
+    if kind == "DATE_OF_BIRTH" and not is_birth_date(text, start, end):
+        return DATE_PART
+    return kind

@@ -3,15 +3,21 @@
 - `char_positions`, `tagged_spans` and `word_spans`: tagged words (byte offsets) to merged
   spans (characters);
 - `is_address`: a one-word ADDRESS stands only beside its other half, else it is reported as
-  the weaker `ADDRESS_PART`.
+  the weaker `ADDRESS_PART`;
+- `is_birth_date`: a DATE_OF_BIRTH must hold a year, a month or a day-and-month, else it is
+  reported as the weaker `DATE_PART`.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import numpy.typing as npt
 
 ADDRESS_PART = "ADDRESS_PART"  # a one-word ADDRESS with no other half beside it (`is_address`)
+DATE_PART = "DATE_PART"  # a DATE_OF_BIRTH that names no day of anyone's life (`is_birth_date`)
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MAX_GAP = 3
 IntArray = npt.NDArray[np.int64]
 
@@ -109,3 +115,20 @@ def is_address(text: str, start: int, end: int) -> bool:
     if _is_number(word):
         return any(_is_capitalised(w) for w in neighbours)
     return any(_is_number(w) for w in neighbours)
+
+
+_DAY_AND_MONTH = re.compile(r"\d{1,4}[/.-]\d{1,2}|\d{4}")  # "12/10", "1998-04", a year
+
+
+def is_birth_date(text: str, start: int, end: int) -> bool:
+    """Whether the tagger's DATE_OF_BIRTH span `text[start:end]`, read with the rest of the
+    whitespace-free runs it touches (the tagger may tag the "15" of "3/15/1974"), can be a
+    date: it holds a year, a month's name or a day and month ("12/10"). A lone "8" or "12" is
+    not one; on real prompts without personal data such fragments were numbers in code and
+    tables (`fibfib(8)`, `[1, 11, -1]`), and each made a text sensitive alone (weight 0.60)."""
+    before, after = text[max(0, start - 40) : start], text[end : end + 40]
+    head = before.split()[-1] if before and not before[-1].isspace() else ""
+    tail = after.split()[0] if after and not after[0].isspace() else ""
+    span = head + text[start:end] + tail
+    lowered = span.lower()
+    return bool(_DAY_AND_MONTH.search(span)) or any(month in lowered for month in _MONTHS)

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from classifier import detectors
 from classifier.features import Featurizer
 from classifier.pii_model import PiiTagger
-from classifier.pii_spans import ADDRESS_PART
+from classifier.pii_spans import ADDRESS_PART, DATE_PART
 from classifier.pii_text import KIND as PERSONAL_CONTEXT
 from classifier.pii_text import PiiTextModel
 from classifier.scores import HARD_ENTITY_TYPES, Entity
@@ -40,6 +40,7 @@ SOFT_WEIGHTS = {
     # a lone number or word the tagger calls an address (`pii_spans.is_address`): with a name
     # 0.44, so below the default threshold; an operator's lower threshold still sees it
     ADDRESS_PART: 0.20,
+    DATE_PART: 0.20,  # a lone day number the tagger calls a birth date (`pii_spans.is_birth_date`)
     "FINANCIAL": 0.50,
     PERSONAL_CONTEXT: 0.50,  # the text states someone's health or money facts (`pii_text`)
     # sexual orientation, criminal record, immigration, religion or ethnicity said of the
