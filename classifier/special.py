@@ -77,8 +77,10 @@ class SpecialCues:
 def build() -> SpecialCues:
     """Compile the pattern (called once per `Detectors`, never at import)."""
     # the words between may not name another person ("I'm going to have you arrested") or make
-    # the term a topic ("I am writing about gay rights", "I'm researching prison reform")
-    others = r"you|him|her|them|it|someone|somebody|about|on|of|regarding"
+    # the term a topic ("I am writing about gay rights", "I'm researching prison reform"); but
+    # "about being" and "of being" make it the subject's own ("I'm worried about being
+    # deported", "I'm scared of being arrested")
+    others = r"you|him|her|them|it|someone|somebody|(?:about|of)(?!\s+being\b)|on|regarding"
     topics = r"|writing|reading|researching|studying|teaching|learning|working"
     between = r"(?:(?!(?:" + others + topics + r")\b)[\w'\u2019-]+\s+){0,4}?"
     stated = _SUBJECT + r"\s+" + between + r"(?P<term>(?:" + _TERMS + r"))\b"

@@ -34,6 +34,8 @@ def found(text: str, detectors: Detectors) -> list[str]:
         ("I finally came out to my family", "I finally came out"),
         ("As a gay man, I often feel left out", "gay"),  # a frame that says it of the writer
         ("As Muslims, we fast in Ramadan", "Muslim"),
+        ("I'm worried about being deported", "deported"),  # "about being": the writer's own
+        ("my son is scared of being arrested again", "arrested"),
     ],
 )
 def test_a_special_category_said_of_the_writer_or_someone_close(
@@ -50,6 +52,8 @@ def test_a_special_category_said_of_the_writer_or_someone_close(
         "I was charged $50 for shipping",  # "charged", not "charged with"
         "I'm writing a story about a gay character",  # a topic
         "I am writing about gay rights",
+        "I'm writing about being gay in the 1950s",  # "about being" after a topic word
+        "I'm worried about gay rights",
         "I'm going to have you arrested for trespass",  # said of someone else
         "My black cat is sick",  # the subject is a cat
         "Gay rights and the history of the Catholic church",
