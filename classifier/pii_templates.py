@@ -554,7 +554,7 @@ TOPIC_HEALTH = (
     "Is {D} safe during pregnancy, in general?", "How do you pronounce {D}?",
 )  # fmt: skip
 
-# Wrappers for `pii_data.lookalike_negatives`: each `{}` takes one non-personal value.
+# Wrappers for `pii_negatives.lookalike_negatives`: each `{}` takes one non-personal value.
 LOOKALIKE_CONTEXTS = (
     "{}", "{}", "{}", "{}\n{}\n{}", "curl http://{}/latest/meta-data/", "ping {} -c 4",
     "connect to {} failed: timeout", "Upgrade from {} to {}?", "id: {}", "the build {} failed",
