@@ -90,6 +90,9 @@ _ID_VALUE = (
     r"\d[A-Za-z0-9-]{0,24}(?: \d[A-Za-z0-9-]{0,24}){0,5})\b"
 )
 _BIRTH_LABELS = r"date of birth|d\.?o\.?b\.?|born(?: on)?|birth ?date|birthday"
+# the words the name intros ("my name is", "name:", "i am called") and the postal codes ("my zip
+# code", "our postcode") hold: their patterns run only around these, at word starts
+INTRO_WORDS = ("name", "called", "zip", "post")
 # Between a birth label and its date: punctuation, and "is" / "was", or a new sentence that
 # gives it ("Please tell me your date of birth. It's 12/10/1998", "DOB? Mine is 3/4/1980").
 _BIRTH_BRIDGE = r"[\s:,.?!\u2013\u2014-]*(?:(?i:it['\u2019]?s|it\s+is|mine\s+is|is|was)\s+)?"
@@ -228,12 +231,15 @@ def keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Sp
     return found
 
 
-def label_starts(lowered: str, cues: Cues) -> list[int]:
+def label_starts(
+    lowered: str, cues: Cues, anchors: list[windows.Window] | None = None
+) -> list[int]:
     """Where an ID label may start in `lowered` (the ASCII view), in text order: every label's
-    leading letters (`Cues.id_literals`), found in one scan, at a word start."""
-    starts = {s for s, _ in windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
-              if s == 0 or lowered[s - 1] != "_"}  # fmt: skip
-    return sorted(starts)
+    leading letters (`Cues.id_literals`) at a word start; `anchors` are their occurrences when
+    the caller's one scan found them (`detectors.detect`), else they are sought here."""
+    if anchors is None:
+        anchors = windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
+    return sorted({s for s, _ in anchors if s == 0 or lowered[s - 1] != "_"})
 
 
 def _id_numbers(text: str, cues: Cues, start: int, end: int, labels: list[int]) -> list[Span]:
@@ -256,14 +262,23 @@ def _id_numbers(text: str, cues: Cues, start: int, end: int, labels: list[int]) 
     return found
 
 
-def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]]) -> list[Span]:
+def find_cues(
+    text: str,
+    lowered: str,
+    cues: Cues,
+    numeric: list[tuple[int, int]],
+    anchors: tuple[list[windows.Window], list[windows.Window]] | None = None,
+) -> list[Span]:
     """Every anchored soft cue in `text` as (type, start, end). `numeric` are the windows around
     digit runs (labelled IDs, ZIP codes and birth dates live there); `lowered` is `text` with
-    ASCII lower-cased. Health and money context is the PII student's (`pii_model`), which
+    ASCII lower-cased; `anchors` are the ID labels' and the `INTRO_WORDS`' occurrences (at word
+    starts) when the caller's one scan found them (`detectors.detect`), else they are sought
+    here. Health and money context is the PII student's (`pii_model`), which
     reads the personal context a keyword list cannot; the name and street rules stay as a
     recall backup for the student (`keyword_spans` remains as a rule baseline only)."""
     found = names_and_streets(text, cues)
-    labels = label_starts(lowered, cues) if numeric else []
+    label_anchors, intro_anchors = anchors or (None, None)
+    labels = label_starts(lowered, cues, label_anchors) if numeric else []
     for start, end in numeric:
         found += _id_numbers(text, cues, start, end, labels)
         # substring gates (~0.1 µs) before patterns that cannot match without them (~1 µs)
@@ -276,11 +291,12 @@ def find_cues(text: str, lowered: str, cues: Cues, numeric: list[tuple[int, int]
     # "my name is", "name:" and "i am called" hold "name" or "called", "my zip code is" and
     # "our postcode:" hold "zip" or "post": one scan finds them all, and each pattern runs only
     # around its own words (in code, "name" is everywhere)
-    anchors = windows.keyword_anchors(lowered, ("name", "called", "zip", "post"), word_start=True)
-    intros = [a for a in anchors if lowered[a[0]] in "nc"]
+    if intro_anchors is None:
+        intro_anchors = windows.keyword_anchors(lowered, INTRO_WORDS, word_start=True)
+    intros = [a for a in intro_anchors if lowered[a[0]] in "nc"]
     for start, end in windows.around(text, intros, 12, 64):
         found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text, start, end)]
-    postal = [a for a in anchors if lowered[a[0]] in "zp"]
+    postal = [a for a in intro_anchors if lowered[a[0]] in "zp"]
     for start, end in windows.around(text, postal, 24, 40):
         found += _postal_codes(text, cues, start, end)
     return found

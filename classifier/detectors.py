@@ -48,6 +48,9 @@ class Detectors:
     secrets: secret_scan.SecretIndex
     cues: context.Cues
     special: special.SpecialCues
+    # (needles, at word starts only) of the secret keywords, ID labels, name intros and
+    # special-category terms: `detect` seeks all four in two scans (`windows.anchor_groups`)
+    keywords: windows.KeywordPlan
 
 
 # A number starts after a non-word character, or after a literal "\n" (JSON-escaped text).
@@ -89,9 +92,11 @@ def build_detectors() -> Detectors:
         ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=_starting_with("[0-9A-Fa-f:]", r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}"
                                              r"(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
-        secrets=secret_scan.build_index(credentials.build_rules()),
-        cues=context.build_cues(),
+        secrets=(secrets := secret_scan.build_index(credentials.build_rules())),
+        cues=(cues := context.build_cues()),
         special=special.build(),
+        keywords=windows.plan_keywords(((secrets.keywords, False), (cues.id_literals, True),
+                                        (context.INTRO_WORDS, True), (special.NEEDLES, True))),
     )  # fmt: skip
 
 
@@ -261,9 +266,10 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     lowered = view.lower()  # `ascii_lower(text)`
     runs = number_runs(text, detectors)
     numeric = number_windows(text, runs)
-    secrets = secret_scan.find_secrets(text, view, lowered, detectors.secrets)
+    keywords, labels, intros, terms = windows.anchor_groups(lowered, detectors.keywords)
+    secrets = secret_scan.find_secrets(text, view, lowered, detectors.secrets, keywords=keywords)
     spans = [("SECRET", s, e) for s, e in secrets]
     spans += _structured(text, lowered, detectors, runs, numeric)
-    spans += context.find_cues(text, lowered, detectors.cues, numeric)
-    spans += special.find_special(text, lowered, detectors.special)
+    spans += context.find_cues(text, lowered, detectors.cues, numeric, (labels, intros))
+    spans += special.find_special(text, lowered, detectors.special, terms)
     return resolve_overlaps(spans)

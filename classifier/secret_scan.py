@@ -76,22 +76,32 @@ def _holders(
     return found
 
 
-def _keyword_hits(lowered: str, index: SecretIndex) -> dict[str, list[tuple[int, int]]]:
-    """Every rule's keywords, found in one scan: keyword -> its (start, end) spans."""
+def _keyword_hits(
+    lowered: str, index: SecretIndex, anchors: list[tuple[int, int]] | None = None
+) -> dict[str, list[tuple[int, int]]]:
+    """Every rule's keywords (`anchors`, if the caller's scan found them): keyword -> spans."""
     hits: dict[str, list[tuple[int, int]]] = {}
-    for start, end in windows.keyword_anchors(lowered, index.keywords):
+    if anchors is None:
+        anchors = windows.keyword_anchors(lowered, index.keywords)
+    for start, end in anchors:
         hits.setdefault(lowered[start:end], []).append((start, end))
     return hits
 
 
 def find_secrets(
-    text: str, view: str, lowered: str, index: SecretIndex, gated: bool = True
+    text: str,
+    view: str,
+    lowered: str,
+    index: SecretIndex,
+    gated: bool = True,
+    keywords: list[tuple[int, int]] | None = None,
 ) -> Found:
     """Yield (start, end) of every secret in `text` (spans may overlap); `view` is
-    `windows.ascii_view(text)` and `lowered` is `view.lower()`. A rule runs only where a
-    literal of its occurs: a token rule in the runs that hold one of its needles, a keyword
-    rule around its keywords. `gated=False` tries every rule in every run: the reference
-    the gates are tested against (`_every_rule`)."""
+    `windows.ascii_view(text)` and `lowered` is `view.lower()`; `keywords` are the occurrences
+    of `index.keywords` when the caller's one scan found them (`detectors.detect`). A rule runs
+    only where a literal of its occurs: a token rule in the runs that hold one of its needles,
+    a keyword rule around its keywords. `gated=False` tries every rule in every run: the
+    reference the gates are tested against (`_every_rule`)."""
     if not gated:
         yield from _every_rule(text, lowered, index)
         return
@@ -101,11 +111,11 @@ def find_secrets(
     for start, end in tokens:
         pieces.append((at, at + end - start))
         at += end - start + 1
-    holders = _holders(joined, pieces, _anchors(joined, index.needles))
+    holders = _holders(joined, pieces, _anchors(joined, index.needles) if tokens else [])
     # the shorter rules' needles, sought in the whole text: their runs are found on demand
     short_anchors = _anchors(view, index.short_needles)
     short = {view[s:e] for s, e in short_anchors}
-    hits = _keyword_hits(lowered, index)
+    hits = _keyword_hits(lowered, index, keywords)
     literals = [needle for needle, held in holders.items() if held] + [*short, *hits]
     shorter: dict[int, tuple[list[tuple[int, int]], dict[str, list[int]]]] = {}
     for rule in (index.rules[i] for i in sorted({i for n in literals for i in index.rules_of[n]})):

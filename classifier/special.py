@@ -8,8 +8,9 @@ term counts only where the sentence says it of "I" or "my <relation>" within a f
 Each such statement is one `SPECIAL_CATEGORY` span (the term), a soft entity that makes a
 request sensitive alone (`sensitivity.SOFT_WEIGHTS`).
 
-Cost: one C scan for the terms (`windows.keyword_anchors`); the pattern runs only in a
-window before each term found as a whole word, so a text without any term pays that scan only.
+Cost: the terms are sought in the detectors' one C scan of keywords (`windows.anchor_groups`);
+the pattern runs only in a window before each term found as a whole word, so a text without
+any term pays only its share of that scan.
 """
 
 from __future__ import annotations
@@ -112,11 +113,16 @@ def _whole_words(lowered: str, hits: list[windows.Window]) -> list[windows.Windo
                                   and lowered[s:e] in _PLURALS)]  # fmt: skip
 
 
-def find_special(text: str, lowered: str, cues: SpecialCues) -> list[Span]:
+def find_special(
+    text: str, lowered: str, cues: SpecialCues, anchors: list[windows.Window] | None = None
+) -> list[Span]:
     """Every special-category statement in `text` as (KIND, start, end) of its term (or of the
     whole statement, for "I have a criminal record"); `lowered` is the lower-cased ASCII view
-    (`detectors.ascii_lower`)."""
-    hits = _whole_words(lowered, windows.keyword_anchors(lowered, NEEDLES, word_start=True))
+    (`detectors.ascii_lower`); `anchors` are the `NEEDLES`' occurrences at word starts when the
+    caller's one scan found them (`detectors.detect`), else they are sought here."""
+    if anchors is None:
+        anchors = windows.keyword_anchors(lowered, NEEDLES, word_start=True)
+    hits = _whole_words(lowered, anchors)
     found: list[Span] = []
     for start, end in windows.around(text, hits, _REACH, 24):
         for m in cues.pattern.finditer(text, start, end):

@@ -9,7 +9,9 @@ the whole text, and overlapping windows are merged so no span is reported twice.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from classifier import native
 
@@ -83,6 +85,55 @@ def keyword_anchors(
         hits = native.span_pairs(native.kernels.find_all(lowered, needles, word_start))
         return [(start, start + len(needles[k])) for k, start in hits]
     return find_each(lowered, needles, word_start)
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordPlan:
+    """Groups of (needles, word_start), packed into C scans (`plan_keywords`): per scan its
+    needles, each needle's word_start flag and the end index of each of its groups."""
+
+    groups: tuple[tuple[tuple[str, ...], bool], ...]
+    scans: tuple[tuple[tuple[str, ...], tuple[bool, ...], tuple[int, ...]], ...]
+
+
+def plan_keywords(groups: Sequence[tuple[tuple[str, ...], bool]]) -> KeywordPlan:
+    """Pack consecutive groups into one scan while their needles number at most `FIND_ALL_MAX`
+    (a larger group gets a scan of its own, which `keyword_anchors` runs with `str.find`).
+    Built once per `Detectors`: the tuples cost more to build than the scan takes."""
+    batches: list[list[tuple[tuple[str, ...], bool]]] = []
+    for group in groups:
+        if not batches or sum(len(g) for g, _ in batches[-1]) + len(group[0]) > FIND_ALL_MAX:
+            batches.append([])
+        batches[-1].append(group)
+    scans = tuple(
+        (tuple(n for g, _ in batch for n in g), tuple(w for g, w in batch for _ in g),
+         tuple(itertools.accumulate(len(g) for g, _ in batch)))
+        for batch in batches
+    )  # fmt: skip
+    return KeywordPlan(tuple(groups), scans)
+
+
+def anchor_groups(lowered: str, plan: KeywordPlan) -> list[list[Window]]:
+    """`keyword_anchors(lowered, needles, word_start)` for each group of `plan`, from one C scan
+    per packed batch (the detectors' secret keywords, ID labels and name intros in one, the
+    special-category terms in another: two passes where there were four)."""
+    if native.kernels is None or not lowered.isascii():
+        return [find_each(lowered, group, word_start) for group, word_start in plan.groups]
+    found: list[list[Window]] = []
+    for needles, flags, ends in plan.scans:
+        if len(needles) > FIND_ALL_MAX:
+            found.append(find_each(lowered, needles, flags[0]))  # one group, too big to scan
+            continue
+        batch: list[list[Window]] = [[] for _ in ends]
+        at = 0
+        # the hits come needle by needle, in needle order: each group's in one stretch (few
+        # hits per text: this loop cost fewer instructions than a bisect per group)
+        for k, start in native.span_pairs(native.kernels.find_all(lowered, needles, flags)):
+            while k >= ends[at]:
+                at += 1
+            batch[at].append((start, start + len(needles[k])))
+        found += batch
+    return found
 
 
 def _after_a_word_character(text: str, i: int) -> bool:

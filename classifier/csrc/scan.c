@@ -138,12 +138,14 @@ PyObject *kernel_long_runs(PyObject *self, PyObject *args) {
     return spans_finish(&spans, failed);
 }
 
-/* One needle: its first byte found with memchr (vectorised in libc), then the rest compared.
- * `(':',)` costs ~0.25 µs on a 500-token prompt, a table scan ~0.9 µs. */
 static inline int is_ascii_alnum(unsigned char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+#define MAX_NEEDLES 64 /* one bit per needle in a 64-bit mask */
+
+/* One needle: its first byte found with memchr (vectorised in libc), then the rest compared.
+ * `(':',)` costs ~0.25 µs on a 500-token prompt, a table scan ~0.9 µs. */
 static int find_one(const char *s, Py_ssize_t n, const char *word, Py_ssize_t length,
                     int word_start, Spans *hits) {
     if (length > n) return 0;
@@ -173,17 +175,17 @@ static inline int hits_at(const char *s, Py_ssize_t n, Py_ssize_t i, uint64_t ma
  * s[i] and whose second is s[i + 1]: `first[s[i]] & second[s[i + 1]]`, one AND of two masks.
  * Filtering on the first byte alone sent ~1 position in 4 of English to the needle loop (31
  * keywords start with most letters), its branch mispredicted (~4 ns a byte); two bytes leave
- * a few per cent, and 8 positions are tested with one branch. A 1-byte needle is in every
- * `second` entry, so at the last position the NUL that ends the text (s[n] of an ASCII str)
- * still lets it through. Hits come in text order, (needle, start) pairs. */
+ * a few per cent, and 8 positions are tested with one branch. `after[s[i - 1]]` drops the
+ * needles that must start a word (`word_start`) where a letter or digit precedes: most hits of
+ * a short needle lie inside words ("id" in "provide", "con" in "second"), and each cost a
+ * branch miss and a compare. A 1-byte needle is in every `second` entry, so at the last
+ * position the NUL that ends the text (s[n] of an ASCII str) still lets it through. Hits come
+ * in text order, (needle, start) pairs. (A second mask word for 128 needles was tried: one
+ * pass of 90 needles cost 8.8 µs on the eight 500-token prompts against 5.3 for two passes.) */
 static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char **words,
-                         const Py_ssize_t *lengths, int word_start, Spans *hits) {
+                         const Py_ssize_t *lengths, const char *word_start, Spans *hits) {
     uint64_t first[128] = {0}, second[128] = {0}; /* text and needles are ASCII: bytes < 128 */
-    /* the needles that may start after each byte: all, or for `word_start` none after a
-     * letter or digit (most hits of short needles lie inside words: "id" in "provide") */
-    uint64_t after[128];
-    for (int b = 0; b < 128; b++)
-        after[b] = word_start && is_ascii_alnum((unsigned char)b) ? 0 : ~(uint64_t)0;
+    uint64_t after[128], starting = 0;
     for (Py_ssize_t j = 0; j < k; j++) {
         uint64_t bit = (uint64_t)1 << j;
         first[(unsigned char)words[j][0]] |= bit;
@@ -191,7 +193,10 @@ static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char *
             for (int b = 0; b < 128; b++) second[b] |= bit;
         else
             second[(unsigned char)words[j][1]] |= bit;
+        if (word_start[j]) starting |= bit;
     }
+    for (int b = 0; b < 128; b++) /* no word start right after a letter or digit */
+        after[b] = is_ascii_alnum((unsigned char)b) ? ~starting : ~(uint64_t)0;
     const unsigned char *u = (const unsigned char *)s;
 /* u[n] is the NUL; position 0 starts a word */
 #define PAIR(i) (first[u[i]] & second[u[(i) + 1]] & ((i) ? after[u[(i) - 1]] : ~(uint64_t)0))
@@ -211,23 +216,30 @@ static int find_by_pairs(const char *s, Py_ssize_t n, Py_ssize_t k, const char *
 
 /* find_all(text, needles[, word_start]) -> int64 (needle index, start) pairs as bytes: every
  * occurrence of each needle in `text`, overlapping ones included, needle by needle and each
- * needle's in text order (what `windows.keyword_anchors` builds with str.find); with
- * `word_start`, only those not preceded by an ASCII letter or digit. Both must be ASCII: `text`
- * is the classifier's lower-cased ASCII view (`detectors.ascii_lower`). One needle is sought
- * with memchr; more in one pass over the text filtered on pairs of bytes (at most 64 needles,
- * one bit each), so 31 keywords cost ~2 µs on a 500-token prompt instead of ~12 µs. */
+ * needle's in text order (what `windows.find_each` builds with str.find). `word_start` (a bool
+ * for every needle, or a tuple of one per needle) keeps only a needle's hits not preceded by
+ * an ASCII letter or digit. Both must be ASCII: `text` is the classifier's lower-cased ASCII
+ * view (`detectors.ascii_lower`). One needle is sought with memchr; more in one pass over the
+ * text filtered on pairs of bytes (at most 64 needles, one bit each), so 31 keywords cost ~2
+ * µs on a 500-token prompt instead of ~12 µs, and the detectors' four keyword sets are sought
+ * in two passes (`windows.anchor_groups`). */
 PyObject *kernel_find_all(PyObject *self, PyObject *args) {
-    PyObject *text, *needles;
-    int word_start = 0;
-    if (!PyArg_ParseTuple(args, "UO!|p", &text, &PyTuple_Type, &needles, &word_start))
-        return NULL;
+    PyObject *text, *needles, *starts = Py_False;
+    if (!PyArg_ParseTuple(args, "UO!|O", &text, &PyTuple_Type, &needles, &starts)) return NULL;
     Py_ssize_t k = PyTuple_GET_SIZE(needles);
-    if (!PyUnicode_IS_ASCII(text) || k > 64) {
+    if (!PyUnicode_IS_ASCII(text) || k > MAX_NEEDLES) {
         PyErr_SetString(PyExc_ValueError, "find_all: text must be ASCII, needles at most 64");
         return NULL;
     }
-    const char *words[64];
-    Py_ssize_t lengths[64], counts[64] = {0};
+    const char *words[MAX_NEEDLES];
+    char word_start[MAX_NEEDLES];
+    Py_ssize_t lengths[MAX_NEEDLES], counts[MAX_NEEDLES] = {0};
+    int all_start = PyTuple_Check(starts) ? -1 : PyObject_IsTrue(starts);
+    if (all_start == -1 && !PyTuple_Check(starts)) return NULL;
+    if (PyTuple_Check(starts) && PyTuple_GET_SIZE(starts) != k) {
+        PyErr_SetString(PyExc_ValueError, "find_all: word_start needs one flag per needle");
+        return NULL;
+    }
     for (Py_ssize_t j = 0; j < k; j++) {
         PyObject *needle = PyTuple_GET_ITEM(needles, j);
         if (!PyUnicode_Check(needle) || !PyUnicode_IS_ASCII(needle) ||
@@ -237,12 +249,16 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args) {
         }
         words[j] = (const char *)PyUnicode_DATA(needle);
         lengths[j] = PyUnicode_GET_LENGTH(needle);
+        int flag = all_start >= 0 ? all_start : PyObject_IsTrue(PyTuple_GET_ITEM(starts, j));
+        if (flag < 0) return NULL;
+        word_start[j] = (char)flag;
     }
     const char *s = (const char *)PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     Spans hits = {NULL, 0, 0};
     if (k == 1)
-        return spans_finish(&hits, find_one(s, n, words[0], lengths[0], word_start, &hits) < 0);
+        return spans_finish(&hits,
+                            find_one(s, n, words[0], lengths[0], word_start[0], &hits) < 0);
     if (find_by_pairs(s, n, k, words, lengths, word_start, &hits) < 0)
         return spans_finish(&hits, 1);
     /* regroup by needle (a counting sort keeps each needle's hits in text order) */
@@ -250,7 +266,7 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args) {
     PyObject *result = PyBytes_FromStringAndSize(NULL, count * 2 * sizeof(int64_t));
     if (result) {
         int64_t *out = (int64_t *)PyBytes_AS_STRING(result);
-        Py_ssize_t at[64], total = 0;
+        Py_ssize_t at[MAX_NEEDLES], total = 0;
         for (Py_ssize_t h = 0; h < count; h++) counts[hits.items[2 * h]]++;
         for (Py_ssize_t j = 0; j < k; j++) {
             at[j] = total;

@@ -75,6 +75,23 @@ def test_find_all_at_word_starts_keeps_the_hits_not_after_a_letter_or_digit(
     assert windows.keyword_anchors(text, needles, word_start=True) == want  # C up to 64 needles
 
 
+_WORDS = st.text(alphabet="ab1_ :pas", min_size=1, max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet="ab1_ :pas", max_size=120),
+    groups=st.lists(st.tuples(st.lists(_WORDS, max_size=70).map(tuple), st.booleans()),
+                    max_size=4),
+)  # fmt: skip
+def test_anchor_groups_equal_one_keyword_scan_per_group(
+    text: str, groups: list[tuple[tuple[str, ...], bool]]
+) -> None:
+    want = [windows.find_each(text, group, word_start) for group, word_start in groups]
+    plan = windows.plan_keywords(groups)
+    assert windows.anchor_groups(text, plan) == want  # groups packed into 64-needle scans
+
+
 def _find_all(text: str, needles: list[str], word_start: bool = False) -> list[tuple[int, int]]:
     hits = native.span_pairs(native.kernels.find_all(text, tuple(needles), word_start))
     return [(s, s + len(needles[k])) for k, s in hits]
@@ -118,6 +135,8 @@ def test_find_all_refuses_what_it_cannot_scan() -> None:
         native.kernels.find_all("text", ("",))
     with pytest.raises(ValueError, match="at most 64"):
         native.kernels.find_all("text", ("t",) * 65)
+    with pytest.raises(ValueError, match="one flag per needle"):
+        native.kernels.find_all("text", ("t", "e"), (True,))
     assert windows.keyword_anchors("café key", ("key",)) == [(5, 8)]  # the Python path
 
 
