@@ -115,6 +115,8 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("Medicare number 2123 45670 1", "2123 45670 1"),
         ("My tax file number is 123 456 782", "123 456 782"),
         ("their associated tax number IT23456789, and", "IT23456789"),
+        ("update my tax ID information 123-45-6789 today", "123-45-6789"),  # a word between
+        ("passport details: X1234567", "X1234567"),
     ],
 )
 def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
