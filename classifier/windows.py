@@ -98,7 +98,7 @@ class KeywordPlan:
 
 def plan_keywords(groups: Sequence[tuple[tuple[str, ...], bool]]) -> KeywordPlan:
     """Pack consecutive groups into one scan while their needles number at most `FIND_ALL_MAX`
-    (a larger group gets a scan of its own, which `keyword_anchors` runs with `str.find`).
+    (a larger group gets a scan of its own, which `anchor_groups` runs with `str.find`).
     Built once per `Detectors`: the tuples cost more to build than the scan takes."""
     batches: list[list[tuple[tuple[str, ...], bool]]] = []
     for group in groups:
