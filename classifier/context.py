@@ -163,7 +163,7 @@ def build_cues() -> Cues:
                               + _BIRTH_LABELS + r")\b)" + _BIRTH_BRIDGE + "(" + _DATE
                               + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
-                             + r"))(?:\s+(?i:card))?"
+                             + r"))(?:\s+(?i:card|plate))?"
                              r"(?:\s+(?i:number|no\.?|num|#|information|info|details))?"
                              r"\s*(?:is\s+|[:#=.-]\s*)?['\"`]?" + _ID_VALUE),
         # Found by one C scan of the lower-cased view (`label_starts`): `(?i:...)` compared
@@ -271,7 +271,7 @@ def find_cues(
     anchors: tuple[list[windows.Window], list[windows.Window]] | None = None,
 ) -> list[Span]:
     """Every anchored soft cue in `text` as (type, start, end). `numeric` are the windows around
-    digit runs (labelled IDs, ZIP codes and birth dates live there); `lowered` is `text` with
+    digit runs (ZIP codes and birth dates live there); `lowered` is `text` with
     ASCII lower-cased; `anchors` are the ID labels' and the `INTRO_WORDS`' occurrences (at word
     starts) when the caller's one scan found them (`detectors.detect`), else they are sought
     here. Health and money context is the PII student's (`pii_model`), which

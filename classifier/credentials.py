@@ -180,6 +180,14 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("pin", "", r"(?:\s+(?:code|number|no\.?))?(?:\s+(?:is|was))?\s*[:=#]?\s*"
               r"[\"'`]?(\d{4,8})(?!\d|[.,/:-]\d)", group=1, keywords="pin\0 pin: pin=", reach=40,
               head=r"(?i)(?=p)\bpin\b", head_at_keyword=True),
+        # The answer to a security question, given with it: what account recovery asks for
+        # ("my mother's maiden name is Okafor", "security answer: fluffy123").
+        _rule("security_answer", "",
+              r"(?:\s+(?:is|was)|\s*[:=])\s+[\"'`]?([A-Za-z0-9](?:[^\s\"`,;!?]{0,62}[A-Za-z0-9])?)",
+              checks.is_security_answer, group=1,
+              keywords="maiden security\0answer security\0question secret\0answer", reach=100,
+              head=r"(?i)(?=[ms])\b(?:maiden\s+name|(?:security|secret)\s+(?:question\s+)?answer)",
+              head_at_keyword=True),
         # Headed at the local part and its @ (the reported span is the value): scanning the
         # whole window re-ran the local-part class at every position before each @.
         _rule("credential_pair", "@",

@@ -73,6 +73,17 @@ def is_real_value(value: str) -> bool:
     return not _is_masked(lowered)
 
 
+def is_security_answer(value: str) -> bool:
+    """The answer to a security question (a mother's maiden name, a first pet): a capitalised
+    word ("Okafor", "O'Brien", "Ng") or a value a password could be ("fluffy123"); not a
+    placeholder or a mask. A lower-case word ("important", "case-sensitive") is prose."""
+    lowered = value.lower()
+    if len(value) < 2 or lowered in _PLACEHOLDERS or _is_masked(lowered):
+        return False
+    word = value.replace("'", "").replace("-", "")
+    return (value[0].isupper() and word.isalpha()) or is_password_like(value)
+
+
 def _is_masked(lowered: str) -> bool:
     """`xxxx`, `****`, `abcXXXX`: a redacted or template value, not a credential."""
     return set(lowered) <= set("x*.-_") or "xxxx" in lowered or "****" in lowered

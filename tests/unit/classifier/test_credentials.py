@@ -93,6 +93,10 @@ def test_secret_formats_found_with_exact_offsets(secret: str, detectors: Detecto
         ("My bank PIN: 0931", "0931"),
         ("PIN code 482913", "482913"),
         ("pw: Tr0ub4dor&3", "Tr0ub4dor&3"),
+        ("My mother's maiden name is Okafor", "Okafor"),  # a security question's answer
+        ("her maiden name was O'Brien.", "O'Brien"),
+        ("my security answer is fluffy123", "fluffy123"),
+        ("Security question answer: Chicago", "Chicago"),
     ],
 )  # fmt: skip
 def test_credential_assignments_report_the_value(
@@ -148,6 +152,9 @@ def test_credential_assignments_report_the_value(
         "pin 12.5 mm, pin 2024-01-03, pin 1,000 rows",  # a decimal, a date, an amount
         "shopping 1234 items; Spin 1234 times",  # "pin" inside a word
         "pwned 12345 accounts",
+        "The maiden name is important for genealogy",  # prose after "maiden name is"
+        "the security answer is case-sensitive",
+        "What is a good security question answer?",
     ],
 )
 def test_placeholders_references_and_lookalikes_are_not_secrets(

@@ -117,6 +117,7 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("their associated tax number IT23456789, and", "IT23456789"),
         ("update my tax ID information 123-45-6789 today", "123-45-6789"),  # a word between
         ("passport details: X1234567", "X1234567"),
+        ("my license plate number is 8XYZ4521", "8XYZ4521"),  # a vehicle's registration
     ],
 )
 def test_a_labelled_id_is_an_id_whatever_its_shape_or_checksum(
