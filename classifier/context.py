@@ -232,14 +232,10 @@ def keyword_spans(lowered: str, kind: str, keywords: tuple[str, ...]) -> list[Sp
     return found
 
 
-def label_starts(
-    lowered: str, cues: Cues, anchors: list[windows.Window] | None = None
-) -> list[int]:
-    """Where an ID label may start in `lowered` (the ASCII view), in text order: every label's
-    leading letters (`Cues.id_literals`) at a word start; `anchors` are their occurrences when
-    the caller's one scan found them (`detectors.detect`), else they are sought here."""
-    if anchors is None:
-        anchors = windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
+def label_starts(lowered: str, anchors: list[windows.Window]) -> list[int]:
+    """Where an ID label may start in `lowered` (the ASCII view), in text order: `anchors` are
+    the occurrences of every label's leading letters (`Cues.id_literals`) at word starts, from
+    `detect`'s keyword scan; one after "_" starts no label."""
     return sorted({s for s, _ in anchors if s == 0 or lowered[s - 1] != "_"})
 
 
@@ -268,20 +264,20 @@ def find_cues(
     lowered: str,
     cues: Cues,
     numeric: list[tuple[int, int]],
-    anchors: tuple[list[windows.Window], list[windows.Window]] | None = None,
+    labels: list[windows.Window],
+    intros: list[windows.Window],
 ) -> list[Span]:
     """Every anchored soft cue in `text` as (type, start, end). `numeric` are the windows around
-    digit runs (ZIP codes and birth dates live there); `lowered` is `text` with
-    ASCII lower-cased; `anchors` are the ID labels' and the `INTRO_WORDS`' occurrences (at word
-    starts) when the caller's one scan found them (`detectors.detect`), else they are sought
-    here. Health and money context is the PII student's (`pii_model`), which
+    digit runs (labelled IDs, ZIP codes and birth dates live there); `lowered` is `text` with
+    ASCII lower-cased; `labels` and `intros` are the occurrences of the ID labels' leading
+    letters and of `INTRO_WORDS` at word starts, from `detect`'s keyword scan. Health and money
+    context is the PII student's (`pii_model`), which
     reads the personal context a keyword list cannot; the name and street rules stay as a
     recall backup for the student (`keyword_spans` remains as a rule baseline only)."""
     found = names_and_streets(text, cues)
-    label_anchors, intro_anchors = anchors or (None, None)
-    labels = label_starts(lowered, cues, label_anchors) if numeric else []
+    starts = label_starts(lowered, labels) if numeric else []
     for start, end in numeric:
-        found += _id_numbers(text, cues, start, end, labels)
+        found += _id_numbers(text, cues, start, end, starts)
         # substring gates (~0.1 µs) before patterns that cannot match without them (~1 µs)
         if "," in text[start:end]:  # "City, ST 12345"
             found += [("ADDRESS", *m.span()) for m in cues.zip_code.finditer(text, start, end)]
@@ -292,12 +288,10 @@ def find_cues(
     # "my name is", "name:" and "i am called" hold "name" or "called", "my zip code is" and
     # "our postcode:" hold "zip" or "post": one scan finds them all, and each pattern runs only
     # around its own words (in code, "name" is everywhere)
-    if intro_anchors is None:
-        intro_anchors = windows.keyword_anchors(lowered, INTRO_WORDS, word_start=True)
-    intros = [a for a in intro_anchors if lowered[a[0]] in "nc"]
-    for start, end in windows.around(text, intros, 12, 64):
+    names = [a for a in intros if lowered[a[0]] in "nc"]
+    for start, end in windows.around(text, names, 12, 64):
         found += [("PERSON", *m.span(1)) for m in cues.name_intro.finditer(text, start, end)]
-    postal = [a for a in intro_anchors if lowered[a[0]] in "zp"]
+    postal = [a for a in intros if lowered[a[0]] in "zp"]
     for start, end in windows.around(text, postal, 24, 40):
         found += _postal_codes(text, cues, start, end)
     return found

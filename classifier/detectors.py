@@ -270,6 +270,6 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     secrets = secret_scan.find_secrets(text, view, lowered, detectors.secrets, keywords=keywords)
     spans = [("SECRET", s, e) for s, e in secrets]
     spans += _structured(text, lowered, detectors, runs, numeric)
-    spans += context.find_cues(text, lowered, detectors.cues, numeric, (labels, intros))
+    spans += context.find_cues(text, lowered, detectors.cues, numeric, labels, intros)
     spans += special.find_special(text, lowered, detectors.special, terms)
     return resolve_overlaps(spans)

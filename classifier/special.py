@@ -114,14 +114,12 @@ def _whole_words(lowered: str, hits: list[windows.Window]) -> list[windows.Windo
 
 
 def find_special(
-    text: str, lowered: str, cues: SpecialCues, anchors: list[windows.Window] | None = None
+    text: str, lowered: str, cues: SpecialCues, anchors: list[windows.Window]
 ) -> list[Span]:
     """Every special-category statement in `text` as (KIND, start, end) of its term (or of the
     whole statement, for "I have a criminal record"); `lowered` is the lower-cased ASCII view
-    (`detectors.ascii_lower`); `anchors` are the `NEEDLES`' occurrences at word starts when the
-    caller's one scan found them (`detectors.detect`), else they are sought here."""
-    if anchors is None:
-        anchors = windows.keyword_anchors(lowered, NEEDLES, word_start=True)
+    (`detectors.ascii_lower`); `anchors` are the `NEEDLES`' occurrences at word starts, from
+    `detect`'s keyword scan."""
     hits = _whole_words(lowered, anchors)
     found: list[Span] = []
     for start, end in windows.around(text, hits, _REACH, 24):

@@ -234,9 +234,9 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args) {
     const char *words[MAX_NEEDLES];
     char word_start[MAX_NEEDLES];
     Py_ssize_t lengths[MAX_NEEDLES], counts[MAX_NEEDLES] = {0};
-    int all_start = PyTuple_Check(starts) ? -1 : PyObject_IsTrue(starts);
-    if (all_start == -1 && !PyTuple_Check(starts)) return NULL;
-    if (PyTuple_Check(starts) && PyTuple_GET_SIZE(starts) != k) {
+    int per_needle = PyTuple_Check(starts), all_start = per_needle ? 0 : PyObject_IsTrue(starts);
+    if (all_start < 0) return NULL;
+    if (per_needle && PyTuple_GET_SIZE(starts) != k) {
         PyErr_SetString(PyExc_ValueError, "find_all: word_start needs one flag per needle");
         return NULL;
     }
@@ -249,7 +249,7 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args) {
         }
         words[j] = (const char *)PyUnicode_DATA(needle);
         lengths[j] = PyUnicode_GET_LENGTH(needle);
-        int flag = all_start >= 0 ? all_start : PyObject_IsTrue(PyTuple_GET_ITEM(starts, j));
+        int flag = per_needle ? PyObject_IsTrue(PyTuple_GET_ITEM(starts, j)) : all_start;
         if (flag < 0) return NULL;
         word_start[j] = (char)flag;
     }

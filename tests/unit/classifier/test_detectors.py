@@ -4,7 +4,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from classifier import context
+from classifier import context, windows
 from classifier.detectors import (
     Detectors,
     _numbers,
@@ -301,5 +301,7 @@ def test_id_numbers_tried_at_labels_equal_the_pattern_over_the_window(text: str)
         for m in cues.id_number.finditer(text, 0, len(text))
         if sum(ch.isdigit() for ch in m.group(1)) >= 4
     ]
-    labels = context.label_starts(ascii_lower(text), cues)
+    lowered = ascii_lower(text)
+    anchors = windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
+    labels = context.label_starts(lowered, anchors)
     assert context._id_numbers(text, cues, 0, len(text), labels) == want

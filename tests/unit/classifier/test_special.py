@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from classifier import sensitivity, special
+from classifier import sensitivity, special, windows
 from classifier.detectors import (
     Detectors,
     ascii_lower,
@@ -13,9 +13,9 @@ from classifier.scores import Entity
 
 
 def found(text: str, detectors: Detectors) -> list[str]:
-    return [
-        text[s:e] for _, s, e in special.find_special(text, ascii_lower(text), detectors.special)
-    ]
+    lowered = ascii_lower(text)
+    terms = windows.keyword_anchors(lowered, special.NEEDLES, word_start=True)
+    return [text[s:e] for _, s, e in special.find_special(text, lowered, detectors.special, terms)]
 
 
 @pytest.mark.parametrize(
