@@ -164,7 +164,7 @@ def build_cues() -> Cues:
                               + r")"),
         id_number=re.compile(_starting_with_one_of(_ID_LABELS) + r"(?i:\b(?:" + _ID_LABELS
                              + r"))(?:\s+(?i:card|plate))?"
-                             r"(?:\s+(?i:number|no\.?|num|#|information|info|details))?"
+                             r"(?:\s+(?i:number|no\.?|num|#|information|info|details|data))?"
                              r"\s*(?:is\s+|[:#=.-]\s*)?['\"`]?" + _ID_VALUE),
         # Found by one C scan of the lower-cased view (`label_starts`): `(?i:...)` compared
         # ~30 labels at every position of every window (~2 µs a window).

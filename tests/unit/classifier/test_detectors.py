@@ -117,6 +117,7 @@ def test_invalid_candidates_are_not_hard_entities(text: str, detectors: Detector
         ("their associated tax number IT23456789, and", "IT23456789"),
         ("update my tax ID information 123-45-6789 today", "123-45-6789"),  # a word between
         ("passport details: X1234567", "X1234567"),
+        ("and driver's license data DL:TX0000001.", "DL:TX0000001"),  # "data" between
         ("my license plate number is 8XYZ4521", "8XYZ4521"),  # a vehicle's registration
     ],
 )
