@@ -16,7 +16,16 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from classifier import context, credentials, native, secret_scan, special, validators, windows
+from classifier import (
+    context,
+    credentials,
+    health,
+    native,
+    secret_scan,
+    special,
+    validators,
+    windows,
+)
 
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
@@ -48,6 +57,7 @@ class Detectors:
     secrets: secret_scan.SecretIndex
     cues: context.Cues
     special: special.SpecialCues
+    health: health.HealthTerms  # read after tagging, beside its PERSON spans (`spans_of`)
     # (needles, at word starts only) of the secret keywords, ID labels, name intros and
     # special-category terms: `detect` seeks all four in two scans (`windows.anchor_groups`)
     keywords: windows.KeywordPlan
@@ -95,6 +105,7 @@ def build_detectors() -> Detectors:
         secrets=(secrets := secret_scan.build_index(credentials.build_rules())),
         cues=(cues := context.build_cues()),
         special=special.build(),
+        health=health.build(),
         keywords=windows.plan_keywords(((secrets.keywords, False), (cues.id_literals, True),
                                         (context.INTRO_WORDS, True), (special.NEEDLES, True))),
     )  # fmt: skip

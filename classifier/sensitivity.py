@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from classifier import detectors
+from classifier import detectors, health
 from classifier.features import Featurizer
 from classifier.pii_model import PiiTagger
 from classifier.pii_spans import ADDRESS_PART, DATE_PART
@@ -59,12 +59,14 @@ def spans_of(
     text_model: PiiTextModel | None = None,
 ) -> tuple[detectors.Span, ...]:
     """One text's entities as (type, start, end): the validated detectors' spans and the PII
-    tagger's, overlaps resolved by type priority, then one `PERSONAL_CONTEXT` span over the
-    whole text when the text model flags it (it overlaps the others by design: it says what
-    the text is about, not where). Depends on the text alone."""
+    tagger's, overlaps resolved by type priority, and the health terms beside a full name
+    among them (`health`); then one `PERSONAL_CONTEXT` span over the whole text when the text
+    model flags it (it overlaps the others by design: it says what the text is about, not
+    where). Depends on the text alone."""
     bag = None if text_model is None else (text_model.n_bits, text_model.weights)
     tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
     spans = detectors.resolve_overlaps(detectors.detect(text, compiled) + tagged)
+    spans = health.with_health(text, spans, compiled.health)
     if text_model is not None and (
         text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)
     ):

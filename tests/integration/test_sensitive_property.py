@@ -3,7 +3,8 @@
 Hypothesis builds conversations with one piece of PII (a Luhn-valid card number, an SSN, a
 mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block, an HTTP bearer
 token, a labelled passport number, a special category of personal data said of the writer or
-someone close: "I'm gay", "my husband is undocumented") placed anywhere:
+someone close: "I'm gay", "my husband is undocumented", the writer's postal code, a birth
+date, a drug beside a full name: "Refill metformin for Maria Lopez.") placed anywhere:
 in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
 arguments), as a string or a text part, at any word position. Each is sent with every forced
 model, streamed or not, with the cache cold or primed by the same request, while the local
@@ -118,6 +119,12 @@ birth_dates = st.builds(
     st.sampled_from(["my date of birth is {}", "Your date of birth? It's {}", "DOB: {}"]),
     st.integers(1, 12), st.integers(1, 28), st.integers(1930, 2010),
 )  # fmt: skip
+named_prescriptions = st.builds(  # a health term beside a full name (`classifier.health`)
+    "Refill {} for {} {}.".format,
+    st.sampled_from(["metformin", "insulin", "Truvada", "sertraline", "Humira"]),
+    st.sampled_from(["Maria", "John", "Emily", "Ahmed"]),
+    st.sampled_from(["Lopez", "Davies", "Novak", "Okafor"]),
+)
 PII = st.one_of(
     card_numbers(),
     ssns(),
@@ -130,6 +137,7 @@ PII = st.one_of(
     special_categories,
     postal_codes,
     birth_dates,
+    named_prescriptions,
 )
 
 

@@ -1,0 +1,176 @@
+"""Health information about a named person: a condition or a drug beside a full name.
+
+A diagnosis or a prescription that names its person is health information about that person
+(HIPAA's "protected health information" is exactly health data plus an identifier). The PII
+student reads who a health fact is about from pronouns ("I have", "my son takes"); a clinic's
+or pharmacy's note names its person instead, with no pronoun ("Refill request: metformin for
+Leon Davies."), and reads to the student like a topic. This rule closes that gap without the
+student: wherever the tagger found a PERSON that reads as a full name, a health term within
+`REACH` characters of it is reported as MEDICAL (with the name, 0.65: sensitive).
+
+A full name is the PERSON span grown over the title-case words one space either side of it,
+holding two words or starting with an honorific ("Leon Davies", "Ms. Riddle"); a lone word
+the tagger calls a name ("Cancer cells grown in culture", "Jay has ...") is none, nor is a
+name holding a health term ("Acute Myeloid Leukemia"). The terms are common conditions and
+drugs, in the case that gives them their medical sense: a common noun only in lower case
+("Great Depression" and a sentence-opening "Cancer" are not diagnoses), an acronym, eponym
+or brand in its own case or in lower case ("HIV", "copd", "Crohn's", "Truvada"). Words
+that are common outside medicine ("stroke", "aids", "anxiety", "disorder") are left out.
+
+Cost: nothing unless the tagger found a PERSON; then ~2 µs per name to see that no term stands
+in reach, which is the common case.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KIND = "MEDICAL"
+REACH = 60  # characters either side of a full name where a health term counts
+GROWTH = 40  # characters either side over which a PERSON span grows into a full name
+Span = tuple[str, int, int]
+
+# common nouns and generic drug names: lower case only
+_NOUNS = (
+    "asthma", "bipolar", "cancer", "celiac", "coeliac", "chemo", "chemotherapy", "chlamydia",
+    "cirrhosis", "colitis", "concussion", "dementia", "depression", "depressive", "diabetes",
+    "diabetic", "dialysis", "eczema", "emphysema", "endometriosis", "epilepsy", "epileptic",
+    "fibrosis", "glaucoma", "gonorrhea", "hepatitis", "herpes", "hypertension", "hypothyroidism",
+    "infertility", "insomnia", "insulin", "leukemia", "leukaemia", "lupus", "lymphoma", "melanoma",
+    "migraines", "miscarriage", "murmur", "osteoporosis", "pneumonia", "psoriasis", "radiotherapy",
+    "schizophrenia", "schizophrenic", "sclerosis", "seizures", "syphilis", "tuberculosis", "tumor",
+    "tumour", "autism", "autistic", "anorexia", "bulimia", "alcoholism", "addiction", "overdose",
+    "anemia", "anaemia", "arthritis", "arrhythmia", "angina", "alprazolam", "atorvastatin",
+    "adalimumab", "buprenorphine", "citalopram", "clonazepam", "diazepam", "escitalopram",
+    "fentanyl", "fluoxetine", "gabapentin", "hydrocodone", "lamotrigine", "levothyroxine",
+    "lisinopril", "lithium", "lorazepam", "metformin", "methadone", "methotrexate",
+    "methylphenidate", "morphine", "oxycodone", "prednisone", "quetiapine", "risperidone",
+    "aripiprazole", "semaglutide", "sertraline", "tramadol", "warfarin", "antidepressants",
+    "antiretrovirals",
+)  # fmt: skip
+# acronyms, eponyms and brands: in their own case or in lower case
+_PROPER = (
+    "HIV", "COPD", "PTSD", "ADHD", "OCD", "HPV", "PCOS", "Crohn", "Parkinson", "Alzheimer",
+    "Truvada", "Xanax", "Zoloft", "Prozac", "Lexapro", "Adderall", "Ritalin", "Suboxone",
+    "Ozempic", "Wegovy", "Humira", "Seroquel", "Abilify", "Valium",
+)  # fmt: skip
+# two words whose second alone is too common to count ("disorder", "disease", "attack")
+_PAIRS = (
+    ("eating", "disorder"), ("anxiety", "disorder"), ("panic", "disorder"),
+    ("kidney", "disease"), ("heart", "disease"), ("liver", "disease"), ("heart", "attack"),
+    ("panic", "attacks"),
+)  # fmt: skip
+_HONORIFICS = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof)\.?"
+
+
+@dataclass(frozen=True, slots=True)
+class HealthTerms:
+    """The terms in every form that counts (`build`), and the patterns that read names."""
+
+    forms: frozenset[str]  # a word, its possessive "'s" removed, as written
+    pairs: frozenset[tuple[str, str]]
+    lowered: frozenset[str]  # every term in lower case: a name holding one is no name
+    keys: frozenset[bytes]  # every term and pair's second word, lower-case ASCII (`_has_key`)
+    word: re.Pattern[str]
+    title_before: re.Pattern[str]  # a word and one space, ending where a name starts
+    title_after: re.Pattern[str]  # one space and a word
+    honorific: re.Pattern[str]
+
+
+def build() -> HealthTerms:
+    """Compile the word lists and patterns (once per `Detectors`, never at import)."""
+    forms = {*_NOUNS, *_PROPER, *(term.lower() for term in _PROPER)}
+    return HealthTerms(
+        forms=frozenset(forms),
+        pairs=frozenset(_PAIRS),
+        lowered=frozenset(term.lower() for term in forms),
+        keys=frozenset(w.lower().encode() for w in (*forms, *(b for _, b in _PAIRS))),
+        word=re.compile(r"(?<![\w'\u2019-])[A-Za-z][A-Za-z'\u2019-]*"),  # never a word's tail
+        title_before=re.compile(r"(?<![\w.'\u2019-])[^\W\d_]{2}[\w'\u2019-]* $"),
+        title_after=re.compile(r" [^\W\d_]{2}[\w'\u2019-]*"),
+        honorific=re.compile(_HONORIFICS + r"\s"),
+    )
+
+
+# bytes -> the same letter in lower case, anything else a space: a text's words are then one
+# `bytes.split` away (a `re.findall` of words cost 2-3x more)
+_LETTERS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
+
+
+def _has_key(text: str, terms: HealthTerms) -> bool:
+    """Whether `text` holds a term's word in any case (the cheap test before the exact one)."""
+    words = text.encode("ascii", "replace").translate(_LETTERS).split()
+    return not terms.keys.isdisjoint(words)
+
+
+def _stem(word: str) -> str:
+    return word.removesuffix("'s").removesuffix("\u2019s")
+
+
+def _is_title(word: str) -> bool:
+    """A capital, then a lower-case letter, in any script ("Leon", "Åsa"; not "NASA" or "I")."""
+    return word[0].isupper() and word[1].islower()
+
+
+def full_name(text: str, start: int, end: int, terms: HealthTerms) -> tuple[int, int] | None:
+    """The PERSON span `start:end` grown over adjacent title-case words (up to `GROWTH`
+    characters either side), when it reads as a full name (two words, or an honorific first,
+    and no health term); else None."""
+    first, last = max(0, start - GROWTH), min(len(text), end + GROWTH)
+    while (m := terms.title_before.search(text, first, start)) and _is_title(m.group()):
+        start = m.start()
+    while (m := terms.title_after.match(text, end, last)) and _is_title(m.group()[1:]):
+        end = m.end()
+    words = text[start:end].split()
+    if len(words) < 2 and not terms.honorific.match(text, start):
+        return None
+    if any(_stem(w.strip(".,;:")).lower() in terms.lowered for w in words):
+        return None
+    return start, end
+
+
+def with_health(text: str, spans: list[Span], terms: HealthTerms) -> list[Span]:
+    """`spans` (the detectors' and tagger's, overlaps resolved, in text order) with a MEDICAL
+    span for each health term within `REACH` of a full name among them, in text order. A term
+    overlapping another span is left to it, except a one-word PERSON that is itself a term (the
+    tagger takes a capitalised brand for a name: "Refill Humira for John Okafor"), which the
+    MEDICAL span replaces. A name with no term's word anywhere in reach (`_has_key`, ~2 µs)
+    costs nothing more: most names in prompts stand far from any."""
+    found: dict[int, int] = {}
+    misnamed = {
+        (s, e) for kind, s, e in spans if kind == "PERSON" and _stem(text[s:e]) in terms.forms
+    }
+    for kind, name_start, name_end in spans:
+        if kind != "PERSON" or (name_start, name_end) in misnamed:
+            continue
+        lo = max(0, name_start - GROWTH - REACH)
+        hi = min(len(text), name_end + GROWTH + REACH)
+        if not _has_key(text[lo:hi], terms):
+            continue
+        name = full_name(text, name_start, name_end, terms)
+        if name is None:
+            continue
+        start, end = name
+        previous, previous_start = "", 0
+        for m in terms.word.finditer(text, max(0, start - REACH), min(len(text), end + REACH)):
+            word = _stem(m.group())
+            first = m.start()  # a pair's span starts at its first word
+            if (previous.lower(), word.lower()) in terms.pairs:
+                first = previous_start
+            elif word not in terms.forms:
+                first = -1
+            previous, previous_start = word, m.start()
+            if first < 0 or start <= m.start() < end:
+                continue
+            last = m.start() + len(word)
+            if all(last <= s or first >= e or (s, e) in misnamed for _, s, e in spans):
+                found[first] = last
+    if not found:
+        return spans
+    kept = [
+        (k, s, e)
+        for k, s, e in spans
+        if not ((s, e) in misnamed and any(f < e and s < g for f, g in found.items()))
+    ]
+    return sorted(kept + [(KIND, s, e) for s, e in found.items()], key=lambda x: (x[1], x[2]))
