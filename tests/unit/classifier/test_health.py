@@ -28,6 +28,7 @@ def _found(text: str, name: str, others: tuple[tuple[str, str], ...] = ()) -> li
         ("note: maria lopez has copd", "maria lopez", ["copd"]),  # acronyms in lower case too
         ("Ann Lee's Crohn's flared", "Ann Lee", ["Crohn"]),  # an eponym's possessive
         ("Maria Lopez has an eating disorder.", "Maria Lopez", ["eating disorder"]),  # a pair
+        ("Leon Davies has a heart murmur", "Leon Davies", ["heart murmur"]),
         ("Ms. Riddle works with a student with autism", "Ms. Riddle", ["autism"]),  # honorific
         ("Dirk Sommer here. I need my appointment for PTSD moved.", "Dirk Sommer", ["PTSD"]),
     ],
@@ -51,6 +52,8 @@ def test_a_health_term_beside_a_full_name_is_medical(
         ),  # beyond REACH
         ("NASA Ames studies insulin", "Ames"),  # "NASA" is no title-case word
         ("Leon Davies had a stroke of luck", "Leon Davies"),  # too common to count
+        ("Elon Musk buys lithium for batteries", "Elon Musk"),
+        ("Leon Davies heard a murmur of approval", "Leon Davies"),  # "heart murmur" counts
     ],
 )
 def test_no_term_counts_without_a_full_name_in_reach(text: str, name: str) -> None:
