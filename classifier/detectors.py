@@ -57,7 +57,7 @@ class Detectors:
     secrets: secret_scan.SecretIndex
     cues: context.Cues
     special: special.SpecialCues
-    health: health.HealthTerms  # read after tagging, beside its PERSON spans (`spans_of`)
+    health: health.HealthTerms  # read after tagging, beside the tagger's PERSON spans (`spans_of`)
     # (needles, at word starts only) of the secret keywords, ID labels, name intros and
     # special-category terms: `detect` seeks all four in two scans (`windows.anchor_groups`)
     keywords: windows.KeywordPlan
