@@ -42,7 +42,7 @@ _FIRST_NAMES_TEXT = (
 )
 _FIRST_NAMES_SET = frozenset(_FIRST_NAMES_TEXT.split())
 
-_HONORIFICS = (
+HONORIFICS = (
     "Mr", "Mrs", "Ms", "Mx", "Miss", "Dr", "Prof", "Officer", "Sir", "Madam", "Mme", "Herr",
     "Frau", "Judge", "Detective",
 )  # fmt: skip
@@ -169,7 +169,7 @@ def build_cues() -> Cues:
         # Found by one C scan of the lower-cased view (`label_starts`): `(?i:...)` compared
         # ~30 labels at every position of every window (~2 µs a window).
         id_literals=tuple(dict.fromkeys(map(_leading_literal, _ID_LABELS.split("|")))),
-        first_names=(first_names := _FIRST_NAMES_SET | frozenset(_HONORIFICS)),
+        first_names=(first_names := _FIRST_NAMES_SET | frozenset(HONORIFICS)),
         gate_words=first_names | _STREET_TYPES,
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip
@@ -211,7 +211,7 @@ def names_and_streets(text: str, cues: Cues) -> list[Span]:
             nxt_start, nxt_end = words[i + 1]
             gap = text[end:nxt_start]
             if gap in {" ", ". ", "  "} and text[nxt_start:nxt_end] not in _NOT_SURNAMES:
-                if word in _HONORIFICS and i + 2 < len(words) and words[i + 2][0] == nxt_end + 1:
+                if word in HONORIFICS and i + 2 < len(words) and words[i + 2][0] == nxt_end + 1:
                     nxt_end = words[i + 2][1]  # "Dr. Helena Shaw": title, given name, surname
                 found.append(("PERSON", start, nxt_end))
     return found

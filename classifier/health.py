@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from classifier import context
+
 KIND = "MEDICAL"
 REACH = 60  # characters either side of a full name where a health term counts
 GROWTH = 40  # characters either side over which a PERSON span grows into a full name
@@ -64,7 +66,6 @@ _PAIRS = (
     ("kidney", "disease"), ("heart", "disease"), ("liver", "disease"), ("heart", "attack"),
     ("panic", "attacks"), ("heart", "murmur"),
 )  # fmt: skip
-_HONORIFICS = r"(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof)\.?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ def build() -> HealthTerms:
         word=re.compile(r"(?<![\w'\u2019-])[A-Za-z][A-Za-z'\u2019-]*"),  # never a word's tail
         title_before=re.compile(r"(?<![\w.'\u2019-])[^\W\d_]{2}[\w'\u2019-]* $"),
         title_after=re.compile(r" [^\W\d_]{2}[\w'\u2019-]*"),
-        honorific=re.compile(_HONORIFICS + r"\s"),
+        honorific=re.compile(r"(?:" + "|".join(context.HONORIFICS) + r")\.?\s"),
     )
 
 
