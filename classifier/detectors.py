@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from classifier import (
     context,
     credentials,
-    health,
+    named_facts,
     native,
     secret_scan,
     special,
@@ -57,7 +57,7 @@ class Detectors:
     secrets: secret_scan.SecretIndex
     cues: context.Cues
     special: special.SpecialCues
-    health: health.HealthTerms  # read after tagging, beside the tagger's PERSON spans (`spans_of`)
+    facts: named_facts.FactTerms  # read after tagging, beside the tagger's PERSONs (`spans_of`)
     # (needles, at word starts only) of the secret keywords, ID labels, name intros and
     # special-category terms: `detect` seeks all four in two scans (`windows.anchor_groups`)
     keywords: windows.KeywordPlan
@@ -105,7 +105,7 @@ def build_detectors() -> Detectors:
         secrets=(secrets := secret_scan.build_index(credentials.build_rules())),
         cues=(cues := context.build_cues()),
         special=special.build(),
-        health=health.build(),
+        facts=named_facts.build(),
         keywords=windows.plan_keywords(((secrets.keywords, False), (cues.id_literals, True),
                                         (context.INTRO_WORDS, True), (special.NEEDLES, True))),
     )  # fmt: skip

@@ -8,7 +8,7 @@ each type counted once, so the score stays below 1 and grows with independent ev
 Contact data (an e-mail address or a phone number, 0.50) is personal data and alone reaches the
 default 0.5 threshold; so does a public IP address (0.50: personal data under the GDPR, CJEU
 C-582/14 Breyer; the detectors report public addresses only, so 10.0.0.1 in a config is not).
-A name alone (0.30) does not reach it; a name with a health fact (0.65) does. A one-word
+A name alone (0.30) does not reach it; a name with a health or money fact (0.65) does. A one-word
 address fragment with no other half beside it (`ADDRESS_PART`, 0.20) does not reach it, alone
 or with a name (0.44): only an operator's lower threshold sees it. The weights are
 set by hand from what the types imply (they are not fitted) and are documented here so the
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from classifier import detectors, health
+from classifier import detectors, named_facts
 from classifier.features import Featurizer
 from classifier.pii_model import PiiTagger
 from classifier.pii_spans import ADDRESS_PART, DATE_PART
@@ -59,14 +59,14 @@ def spans_of(
     text_model: PiiTextModel | None = None,
 ) -> tuple[detectors.Span, ...]:
     """One text's entities as (type, start, end): the validated detectors' spans and the PII
-    tagger's, overlaps resolved by type priority, and the health terms beside a full name
-    among them (`health`); then one `PERSONAL_CONTEXT` span over the whole text when the text
-    model flags it (it overlaps the others by design: it says what the text is about, not
-    where). Depends on the text alone."""
+    tagger's, overlaps resolved by type priority, and the health and money terms beside a
+    full name among them (`named_facts`); then one `PERSONAL_CONTEXT` span over the whole text
+    when the text model flags it (it overlaps the others by design: it says what the text is
+    about, not where). Depends on the text alone."""
     bag = None if text_model is None else (text_model.n_bits, text_model.weights)
     tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
     spans = detectors.resolve_overlaps(detectors.detect(text, compiled) + tagged)
-    spans = health.with_health(text, spans, compiled.health)
+    spans = named_facts.with_facts(text, spans, compiled.facts)
     if text_model is not None and (
         text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)
     ):

@@ -119,12 +119,19 @@ birth_dates = st.builds(
     st.sampled_from(["my date of birth is {}", "Your date of birth? It's {}", "DOB: {}"]),
     st.integers(1, 12), st.integers(1, 28), st.integers(1930, 2010),
 )  # fmt: skip
-named_prescriptions = st.builds(  # a health term beside a full name (`classifier.health`)
+named_prescriptions = st.builds(  # a health term beside a full name (`named_facts`)
     "Refill {} for {} {}.".format,
     st.sampled_from(["metformin", "insulin", "Truvada", "sertraline", "Humira"]),
     st.sampled_from(["Maria", "John", "Emily", "Ahmed"]),
     st.sampled_from(["Lopez", "Davies", "Novak", "Okafor"]),
 )
+named_debts = st.builds(  # a money fact beside a full name (`named_facts`)
+    "Client {} {} has {}.".format,
+    st.sampled_from(["Maria", "John", "Emily", "Ahmed"]),
+    st.sampled_from(["Lopez", "Davies", "Novak", "Okafor"]),
+    st.sampled_from(["a credit card debt of $18,200", "an overdraft of 2,340 EUR",
+                     "mortgage arrears", "filed for bankruptcy"]),
+)  # fmt: skip
 PII = st.one_of(
     card_numbers(),
     ssns(),
@@ -138,6 +145,7 @@ PII = st.one_of(
     postal_codes,
     birth_dates,
     named_prescriptions,
+    named_debts,
 )
 
 

@@ -1,20 +1,20 @@
-"""A health term beside a full name (`classifier.health`)."""
+"""A health or money term beside a full name (`classifier.named_facts`)."""
 
 from __future__ import annotations
 
 import pytest
 
-from classifier import Classifier, health
+from classifier import Classifier, named_facts
 
-TERMS = health.build()
+TERMS = named_facts.build()
 
 
 def _found(text: str, name: str, others: tuple[tuple[str, str], ...] = ()) -> list[str]:
-    """The health terms found when the tagger's PERSON span is `name` (and `others` spans)."""
+    """The facts found when the tagger's PERSON span is `name` (and `others` spans)."""
     spans = [("PERSON", text.index(name), text.index(name) + len(name))]
     spans += [(kind, text.index(value), text.index(value) + len(value)) for kind, value in others]
     spans.sort(key=lambda s: s[1])
-    result = health.with_health(text, spans, TERMS)
+    result = named_facts.with_facts(text, spans, TERMS)
     assert result == sorted(result, key=lambda s: (s[1], s[2]))
     return [text[s:e] for kind, s, e in result if (kind, s, e) not in spans]
 
@@ -68,13 +68,15 @@ def test_a_term_already_tagged_is_not_reported_twice() -> None:
 def test_a_brand_the_tagger_took_for_a_name_is_medical_beside_a_full_name() -> None:
     text = "Refill Humira for John Okafor."
     spans = [("PERSON", 7, 13), ("PERSON", 18, 29)]
-    assert health.with_health(text, spans, TERMS) == [("MEDICAL", 7, 13), ("PERSON", 18, 29)]
+    assert named_facts.with_facts(text, spans, TERMS) == [("MEDICAL", 7, 13), ("PERSON", 18, 29)]
     alone = [("PERSON", 7, 13)]  # with no full name in reach it stays what the tagger said
-    assert health.with_health(text, alone, TERMS) == alone
+    assert named_facts.with_facts(text, alone, TERMS) == alone
 
 
 def test_reach_is_counted_from_the_grown_name_and_takes_whole_words() -> None:
-    gap = "x " * ((health.REACH - len("insulin ")) // 2)  # "insulin" starts REACH before "Leon"
+    gap = "x " * (
+        (named_facts.REACH - len("insulin ")) // 2
+    )  # "insulin" starts REACH before "Leon"
     assert _found(f"insulin {gap}Leon Davies", "Davies") == ["insulin"]
     assert _found(f"insulin {gap}x Leon Davies", "Davies") == []
     # not the tail "insulin" of a word that starts before the reach
@@ -87,3 +89,56 @@ def test_the_shipped_classifier_keeps_a_named_prescription_local(clf: Classifier
     assert {e.type for e in scores.entities} >= {"PERSON", "MEDICAL"}
     assert scores.sensitivity >= 0.5
     assert clf.score_text("Refill request: what is metformin used for?").sensitivity < 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "facts"),
+    [
+        # a money trouble or record counts alone, as written or capitalised
+        ("Ms. Lindqvist filed for bankruptcy last year", "Ms. Lindqvist", ["bankruptcy"]),
+        ("Foreclosure notice sent to Gareth Pryce", "Gareth Pryce", ["Foreclosure"]),
+        ("Reminder: Fatima Zahra's child support is late", "Fatima Zahra", ["child support"]),
+        # a topic word counts beside a figure, and the fact runs to the sum it states
+        ("Client Ann Lee has a credit card debt of $12,400.", "Ann Lee", ["debt of $12,400"]),
+        (
+            "Kenji Watanabe's salary was cut to 52,000 after",
+            "Kenji Watanabe",
+            ["salary was cut to 52,000"],
+        ),
+        ("Mr. Tan paid off the loan; 3 cars remain", "Mr. Tan", ["loan"]),  # not past the clause
+        ("Jonas Becker: Mortgage: 310,000", "Jonas Becker", ["Mortgage: 310,000"]),
+    ],
+)
+def test_a_money_term_beside_a_full_name_is_financial(
+    text: str, name: str, facts: list[str]
+) -> None:
+    assert _found(text, name) == facts
+    spans = [("PERSON", text.index(name), text.index(name) + len(name))]
+    assert {k for k, _, _ in named_facts.with_facts(text, spans, TERMS)} == {"PERSON", "FINANCIAL"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Adam Smith wrote about debt and public credit", "Adam Smith"),  # a topic, no figure
+        ("John Maynard Keynes argued that government debt can stimulate demand", "John Maynard"),
+        ("Tom's salary is $3,000 a month", "Tom"),  # a word problem's first name: no full name
+        ("Leon Davies got a good score on the credit module", "Leon Davies"),  # not the pair
+        ("Leon Davies has 3 kids and supports the local team", "Leon Davies"),
+    ],
+)
+def test_a_money_topic_without_a_figure_or_full_name_is_no_fact(text: str, name: str) -> None:
+    assert _found(text, name) == []
+
+
+def test_a_sum_the_tagger_already_called_financial_is_not_reported_again() -> None:
+    text = "Client Ann Lee has a credit card debt of $12,400."
+    assert _found(text, "Ann Lee", (("FINANCIAL", "$12,400"),)) == []
+
+
+def test_the_shipped_classifier_keeps_a_named_debt_local(clf: Classifier) -> None:
+    """The student alone calls this a name (0.30); the debt beside it makes it a record."""
+    scores = clf.score_text("Collections: Priya Raman owes 4,870 on a personal loan.")
+    assert {e.type for e in scores.entities} >= {"PERSON", "FINANCIAL"}
+    assert scores.sensitivity >= 0.5
+    assert clf.score_text("Explain how a personal loan differs from a mortgage.").sensitivity < 0.5

@@ -1,23 +1,29 @@
-"""Health information about a named person: a condition or a drug beside a full name.
+"""Health or money facts about a named person: a condition, a drug or a debt beside a full name.
 
 A diagnosis or a prescription that names its person is health information about that person
-(HIPAA's "protected health information" is exactly health data plus an identifier). The PII
-student reads who a health fact is about from pronouns ("I have", "my son takes"); a clinic's
-or pharmacy's note names its person instead, with no pronoun ("Refill request: metformin for
-Leon Davies."), and reads to the student like a topic. This rule closes that gap without the
-student: wherever the tagger found a PERSON that reads as a full name, a health term within
-`REACH` characters of it is reported as MEDICAL (with the name, 0.65: sensitive).
+(HIPAA's "protected health information" is exactly health data plus an identifier), and a
+debt, a salary or a missed mortgage payment that names its person is financial information
+about them (what GLBA and the GDPR protect). The PII student reads who such a fact is about
+from pronouns ("I have", "my son takes", "I owe"); a clinic's, pharmacy's, bank's or
+collector's note names its person instead, with no pronoun ("Refill request: metformin for
+Leon Davies.", "Client Lars Eriksen has an overdraft of 2,340 EUR"), and reads to the student
+like a topic. This rule closes that gap without the student: wherever the tagger found a PERSON
+that reads as a full name, a term within `REACH` characters of it is reported as MEDICAL or
+FINANCIAL (with the name, 0.65: sensitive).
 
 A full name is the PERSON span grown over the title-case words one space either side of it,
 holding two words or starting with an honorific ("Leon Davies", "Ms. Riddle"); a lone word
-the tagger calls a name ("Cancer cells grown in culture", "Jay has ...") is none, nor is a
-name holding a health term ("Acute Myeloid Leukemia"). The terms are common conditions and
-drugs, in the case that gives them their medical sense: a common noun only in lower case
-("Great Depression" and a sentence-opening "Cancer" are not diagnoses), an acronym, eponym
-or brand in its own case or in lower case ("HIV", "copd", "Crohn's", "Truvada"). Words
+the tagger calls a name ("Cancer cells grown in culture", "Jay has ...", "Tom's salary") is
+none, nor is a name holding a term ("Acute Myeloid Leukemia"). The health terms are common
+conditions and drugs, in the case that gives them their medical sense: a common noun only in
+lower case ("Great Depression" and a sentence-opening "Cancer" are not diagnoses), an acronym,
+eponym or brand in its own case or in lower case ("HIV", "copd", "Crohn's", "Truvada"). Words
 that are common outside medicine are left out ("stroke", "aids", "anxiety", "disorder",
 "lithium" of batteries, "seizures" of drugs by the police) or count only in a pair ("heart
-murmur", "eating disorder").
+murmur", "eating disorder"). The money terms are debts, loans, pay and their troubles, in lower
+case or capitalised (a record's "Salary: 52,000" is the register this rule is for); words with
+other common senses count only in a pair ("credit score", "net worth", "child support": not
+"score", "worth", "support").
 
 Cost: nothing unless the tagger found a PERSON; then ~2 µs per name to see that no term stands
 in reach, which is the common case.
@@ -30,8 +36,8 @@ from dataclasses import dataclass
 
 from classifier import context
 
-KIND = "MEDICAL"
-REACH = 60  # characters either side of a full name where a health term counts
+MEDICAL, FINANCIAL = "MEDICAL", "FINANCIAL"  # the kinds of fact
+REACH = 60  # characters either side of a full name where a term counts
 GROWTH = 40  # characters either side over which a PERSON span grows into a full name
 Span = tuple[str, int, int]
 
@@ -66,34 +72,58 @@ _PAIRS = (
     ("kidney", "disease"), ("heart", "disease"), ("liver", "disease"), ("heart", "attack"),
     ("panic", "attacks"), ("heart", "murmur"),
 )  # fmt: skip
+# money, in lower case or capitalised: a person's own money trouble or record
+_MONEY = (
+    "overdraft", "overdrawn", "arrears", "foreclosure", "repossessed", "garnishment",
+    "defaulted", "owes", "bankruptcy", "bankrupt", "payslip", "paycheck", "paycheque", "alimony",
+)  # fmt: skip
+_MONEY_PAIRS = (
+    ("credit", "score"), ("account", "balance"), ("bank", "balance"), ("net", "pay"),
+    ("child", "support"), ("credit", "limit"),
+)  # fmt: skip
+# money words that are as often a topic ("Keynes on government debt"): a fact only with a
+# figure in the name's reach ("Client Ann Lee has a debt of $12,000")
+_MONEY_TOPICS = ("debt", "debts", "mortgage", "mortgages", "loan", "loans", "salary", "pension",
+                 "income")  # fmt: skip
+_MONEY_TOPIC_PAIRS = (("net", "worth"), ("tax", "return"))
 
 
 @dataclass(frozen=True, slots=True)
-class HealthTerms:
-    """The terms in every form that counts (`build`), and the patterns that read names."""
+class FactTerms:
+    """The terms in every form that counts (`build`), each with the kind of fact it states,
+    and the patterns that read names."""
 
-    forms: frozenset[str]  # a word, its possessive "'s" removed, as written
-    pairs: frozenset[tuple[str, str]]
+    forms: dict[str, str]  # a word, its possessive "'s" removed, as written -> its kind
+    pairs: dict[tuple[str, str], str]  # two words in lower case -> their kind
+    topics: frozenset[str | tuple[str, str]]  # forms and pairs that count only beside a figure
     lowered: frozenset[str]  # every term in lower case: a name holding one is no name
     keys: frozenset[bytes]  # every term and pair's second word, lower-case ASCII (`_has_key`)
     word: re.Pattern[str]
     title_before: re.Pattern[str]  # a word and one space, ending where a name starts
     title_after: re.Pattern[str]  # one space and a word
     honorific: re.Pattern[str]
+    figure: re.Pattern[str]  # after a money term: the sum it states, in the same clause
 
 
-def build() -> HealthTerms:
+def build() -> FactTerms:
     """Compile the word lists and patterns (once per `Detectors`, never at import)."""
-    forms = {*_NOUNS, *_PROPER, *(term.lower() for term in _PROPER)}
-    return HealthTerms(
-        forms=frozenset(forms),
-        pairs=frozenset(_PAIRS),
+    health = {*_NOUNS, *_PROPER, *(term.lower() for term in _PROPER)}
+    topics = {*_MONEY_TOPICS, *(term.capitalize() for term in _MONEY_TOPICS)}
+    money = {*_MONEY, *(term.capitalize() for term in _MONEY), *topics}
+    forms = dict.fromkeys(health, MEDICAL) | dict.fromkeys(money, FINANCIAL)
+    pairs = dict.fromkeys((*_PAIRS,), MEDICAL)
+    pairs |= dict.fromkeys((*_MONEY_PAIRS, *_MONEY_TOPIC_PAIRS), FINANCIAL)
+    return FactTerms(
+        forms=forms,
+        pairs=pairs,
+        topics=frozenset((*topics, *_MONEY_TOPIC_PAIRS)),
         lowered=frozenset(term.lower() for term in forms),
-        keys=frozenset(w.lower().encode() for w in (*forms, *(b for _, b in _PAIRS))),
+        keys=frozenset(w.lower().encode() for w in (*forms, *(b for _, b in pairs))),
         word=re.compile(r"(?<![\w'\u2019-])[A-Za-z][A-Za-z'\u2019-]*"),  # never a word's tail
         title_before=re.compile(r"(?<![\w.'\u2019-])[^\W\d_]{2}[\w'\u2019-]* $"),
         title_after=re.compile(r" [^\W\d_]{2}[\w'\u2019-]*"),
         honorific=re.compile(r"(?:" + "|".join(context.HONORIFICS) + r")\.?\s"),
+        figure=re.compile(r"[^\d.;!?\n]{0,24}?\d(?:[\d,.]*\d)?"),
     )
 
 
@@ -102,10 +132,14 @@ def build() -> HealthTerms:
 _LETTERS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
 
 
-def _has_key(text: str, terms: HealthTerms) -> bool:
+def _has_key(text: str, terms: FactTerms) -> bool:
     """Whether `text` holds a term's word in any case (the cheap test before the exact one)."""
     words = text.encode("ascii", "replace").translate(_LETTERS).split()
     return not terms.keys.isdisjoint(words)
+
+
+def _has_digit(text: str, start: int, end: int) -> bool:
+    return any(text.find(digit, start, end) != -1 for digit in "0123456789")
 
 
 def _stem(word: str) -> str:
@@ -117,10 +151,10 @@ def _is_title(word: str) -> bool:
     return word[0].isupper() and word[1].islower()
 
 
-def full_name(text: str, start: int, end: int, terms: HealthTerms) -> tuple[int, int] | None:
+def full_name(text: str, start: int, end: int, terms: FactTerms) -> tuple[int, int] | None:
     """The PERSON span `start:end` grown over adjacent title-case words (up to `GROWTH`
     characters either side), when it reads as a full name (two words, or an honorific first,
-    and no health term); else None."""
+    and no term); else None."""
     first, last = max(0, start - GROWTH), min(len(text), end + GROWTH)
     while (m := terms.title_before.search(text, first, start)) and _is_title(m.group()):
         start = m.start()
@@ -134,14 +168,14 @@ def full_name(text: str, start: int, end: int, terms: HealthTerms) -> tuple[int,
     return start, end
 
 
-def with_health(text: str, spans: list[Span], terms: HealthTerms) -> list[Span]:
-    """`spans` (the detectors' and tagger's, overlaps resolved, in text order) with a MEDICAL
-    span for each health term within `REACH` of a full name among them, in text order. A term
+def with_facts(text: str, spans: list[Span], terms: FactTerms) -> list[Span]:
+    """`spans` (the detectors' and tagger's, overlaps resolved, in text order) with a MEDICAL or
+    FINANCIAL span for each term within `REACH` of a full name among them, in text order. A term
     overlapping another span is left to it, except a one-word PERSON that is itself a term (the
     tagger takes a capitalised brand for a name: "Refill Humira for John Okafor"), which the
     MEDICAL span replaces. A name with no term's word anywhere in reach (`_has_key`, ~2 µs)
     costs nothing more: most names in prompts stand far from any."""
-    found: dict[int, int] = {}
+    found: dict[int, tuple[int, str]] = {}  # start -> (end, kind)
     misnamed = {
         (s, e) for kind, s, e in spans if kind == "PERSON" and _stem(text[s:e]) in terms.forms
     }
@@ -156,25 +190,36 @@ def with_health(text: str, spans: list[Span], terms: HealthTerms) -> list[Span]:
         if name is None:
             continue
         start, end = name
+        lo, hi = max(0, start - REACH), min(len(text), end + REACH)
+        figured = _has_digit(text, lo, hi)
         previous, previous_start = "", 0
-        for m in terms.word.finditer(text, max(0, start - REACH), min(len(text), end + REACH)):
+        for m in terms.word.finditer(text, lo, hi):
             word = _stem(m.group())
             first = m.start()  # a pair's span starts at its first word
-            if (previous.lower(), word.lower()) in terms.pairs:
-                first = previous_start
-            elif word not in terms.forms:
+            pair = (previous.lower(), word.lower())
+            if (kind := terms.pairs.get(pair)) is not None:
+                first = -1 if pair in terms.topics and not figured else previous_start
+            elif (kind := terms.forms.get(word)) is None or (word in terms.topics and not figured):
                 first = -1
             previous, previous_start = word, m.start()
             if first < 0 or start <= m.start() < end:
                 continue
             last = m.start() + len(word)
-            if all(last <= s or first >= e or (s, e) in misnamed for _, s, e in spans):
-                found[first] = last
+            # a money fact runs to the sum it states ("debt of $12,400"), where nothing else
+            # was found in between; a sum the tagger already calls FINANCIAL says it already
+            stated = terms.figure.match(text, last) if kind == FINANCIAL else None
+            if stated and any(k == kind and s < stated.end() and e > last for k, s, e in spans):
+                continue
+            for stop in (last,) if stated is None else (stated.end(), last):
+                if all(stop <= s or first >= e or (s, e) in misnamed for _, s, e in spans):
+                    found[first] = (stop, kind)
+                    break
     if not found:
         return spans
     kept = [
         (k, s, e)
         for k, s, e in spans
-        if not ((s, e) in misnamed and any(f < e and s < g for f, g in found.items()))
+        if not ((s, e) in misnamed and any(f < e and s < g for f, (g, _) in found.items()))
     ]
-    return sorted(kept + [(KIND, s, e) for s, e in found.items()], key=lambda x: (x[1], x[2]))
+    facts = [(kind, s, e) for s, (e, kind) in found.items()]
+    return sorted(kept + facts, key=lambda x: (x[1], x[2]))
