@@ -168,6 +168,20 @@ def full_name(text: str, start: int, end: int, terms: FactTerms) -> tuple[int, i
     return start, end
 
 
+def _term(
+    terms: FactTerms, previous: tuple[str, int], word: tuple[str, int], figured: bool
+) -> tuple[int, str] | None:
+    """(where it starts, its kind) when `word` (as written, and where it starts) ends a term
+    that counts, after the `previous` word; a money topic counts only where a figure stands in
+    reach (`figured`)."""
+    pair = (previous[0].lower(), word[0].lower())
+    if (kind := terms.pairs.get(pair)) is not None:
+        return None if pair in terms.topics and not figured else (previous[1], kind)
+    if (kind := terms.forms.get(word[0])) is None or (word[0] in terms.topics and not figured):
+        return None
+    return word[1], kind
+
+
 def with_facts(text: str, spans: list[Span], terms: FactTerms) -> list[Span]:
     """`spans` (the detectors' and tagger's, overlaps resolved, in text order) with a MEDICAL or
     FINANCIAL span for each term within `REACH` of a full name among them, in text order. A term
@@ -195,15 +209,11 @@ def with_facts(text: str, spans: list[Span], terms: FactTerms) -> list[Span]:
         previous, previous_start = "", 0
         for m in terms.word.finditer(text, lo, hi):
             word = _stem(m.group())
-            first = m.start()  # a pair's span starts at its first word
-            pair = (previous.lower(), word.lower())
-            if (kind := terms.pairs.get(pair)) is not None:
-                first = -1 if pair in terms.topics and not figured else previous_start
-            elif (kind := terms.forms.get(word)) is None or (word in terms.topics and not figured):
-                first = -1
+            term = _term(terms, (previous, previous_start), (word, m.start()), figured)
             previous, previous_start = word, m.start()
-            if first < 0 or start <= m.start() < end:
+            if term is None or start <= m.start() < end:
                 continue
+            first, kind = term
             last = m.start() + len(word)
             # a money fact runs to the sum it states ("debt of $12,400"), where nothing else
             # was found in between; a sum the tagger already calls FINANCIAL says it already
