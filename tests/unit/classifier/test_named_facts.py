@@ -142,3 +142,55 @@ def test_the_shipped_classifier_keeps_a_named_debt_local(clf: Classifier) -> Non
     assert {e.type for e in scores.entities} >= {"PERSON", "FINANCIAL"}
     assert scores.sensitivity >= 0.5
     assert clf.score_text("Explain how a personal loan differs from a mortgage.").sensitivity < 0.5
+
+
+# Written before the money rule, as a held-out check of it (docs/classifier.md, "A money term
+# beside a full name"); the six it misses and the one look-alike it flags are listed there.
+NAMED_MONEY_FACTS = (
+    "Ms. Lindqvist filed for bankruptcy last year and wants to know if she can rent.",
+    "Please note that Mr. Adeyemi's loan application was declined due to existing arrears.",
+    "Collections queue: Priya Raman owes 4,870 on a personal loan, 90 days past due.",
+    "Kenji Watanabe's salary was cut to 52,000 after the restructuring.",
+    "Payroll correction for Aisha Bello: net pay should read 3,115.40, not 3,511.40.",
+    "Foreclosure notice sent to Gareth Pryce for the property on his file.",
+    "Note to file: Olivia Brandt has a student loan balance of 38,200 and no savings.",
+    "Can you draft a letter to Samuel Okoro about his unpaid invoice and the overdraft fees?",
+    "Customer Lars Eriksen asked why his account balance is negative after the refund.",
+    "Dr. Helen Marsh earns about 240k a year and asked us about her pension options.",
+    "Reminder: Fatima Zahra's child support payments are three months in arrears.",
+    "Wage garnishment order received for Brian Kowalski, 15% of disposable income.",
+    "Mrs. Ferreira defaulted on her car loan and the lender repossessed the vehicle.",
+    "Hi, this is Grace Liu from accounts; Rafael Costa's payslip shows the wrong tax code.",
+)
+MONEY_LOOKALIKES = (
+    "Janet takes out a loan of $5,000 at 4% interest. How much does she owe after 2 years?",
+    "Tom's salary is $3,000 a month and he saves a third of it. How much does he save a year?",
+    "Explain how mortgages work and what an amortization schedule is.",
+    "Write a short story about a banker named Victor who hates debt.",
+    "def loan_payment(principal, rate, years):\n"
+    "    return principal * rate / (1 - (1 + rate) ** -years)",
+    "Summarise the causes of the 2008 mortgage crisis for a high-school class.",
+    "Warren Buffett says index funds beat most managers; is he right about fees?",
+    "What is the difference between a secured loan and an unsecured loan?",
+    "Adam Smith wrote about debt and public credit in The Wealth of Nations.",
+    "Create a budget template with columns for salary, rent, debt payments and savings.",
+    "John Maynard Keynes argued that government debt can stimulate demand in a recession.",
+    "The Federal Reserve raised rates, and mortgage rates climbed above 7%.",
+    "Mr. Smith buys 3 apples and 4 pears; if apples cost $2, what is his total?",
+    "Compare student loan forgiveness plans under the last two administrations.",
+    "Ray Dalio's book covers big debt crises; give me the key ideas.",
+    "In the novel, Jay Gatsby's fortune comes from bootlegging rather than a salary.",
+    "How do I calculate my debt-to-income ratio for a mortgage application?",
+    "Taylor Swift's tour grossed over $1 billion; how does that compare with past tours?",
+    "A bank offers a loan at 6% compounded monthly. What is the effective annual rate?",
+)
+
+
+@pytest.mark.parametrize("text", NAMED_MONEY_FACTS)
+def test_the_shipped_classifier_keeps_named_money_facts_local(clf: Classifier, text: str) -> None:
+    assert clf.score_text(text).sensitivity >= 0.5
+
+
+@pytest.mark.parametrize("text", MONEY_LOOKALIKES)
+def test_money_topics_and_word_problems_stay_routable(clf: Classifier, text: str) -> None:
+    assert clf.score_text(text).sensitivity < 0.5
