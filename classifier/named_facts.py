@@ -23,7 +23,10 @@ that are common outside medicine are left out ("stroke", "aids", "anxiety", "dis
 murmur", "eating disorder"). The money terms are debts, loans, pay and their troubles, in lower
 case or capitalised (a record's "Salary: 52,000" is the register this rule is for); words with
 other common senses count only in a pair ("credit score", "net worth", "child support": not
-"score", "worth", "support").
+"score", "worth", "support"). Money words that are as often a topic (debt, loan, mortgage,
+salary, pension, income) count only where a figure stands in the name's reach: "Client Ann Lee
+has a debt of $12,400" is a record, "Adam Smith wrote about debt" is not. A money fact's span
+runs to the sum it states ("debt of $12,400"), as the tagger's FINANCIAL spans mark sums.
 
 Cost: nothing unless the tagger found a PERSON; then ~2 µs per name to see that no term stands
 in reach, which is the common case.
@@ -32,7 +35,9 @@ in reach, which is the common case.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from classifier import context
 
@@ -93,8 +98,8 @@ class FactTerms:
     """The terms in every form that counts (`build`), each with the kind of fact it states,
     and the patterns that read names."""
 
-    forms: dict[str, str]  # a word, its possessive "'s" removed, as written -> its kind
-    pairs: dict[tuple[str, str], str]  # two words in lower case -> their kind
+    forms: Mapping[str, str]  # a word, its possessive "'s" removed, as written -> its kind
+    pairs: Mapping[tuple[str, str], str]  # two words in lower case -> their kind
     topics: frozenset[str | tuple[str, str]]  # forms and pairs that count only beside a figure
     lowered: frozenset[str]  # every term in lower case: a name holding one is no name
     keys: frozenset[bytes]  # every term and pair's second word, lower-case ASCII (`_has_key`)
@@ -111,11 +116,11 @@ def build() -> FactTerms:
     topics = {*_MONEY_TOPICS, *(term.capitalize() for term in _MONEY_TOPICS)}
     money = {*_MONEY, *(term.capitalize() for term in _MONEY), *topics}
     forms = dict.fromkeys(health, MEDICAL) | dict.fromkeys(money, FINANCIAL)
-    pairs = dict.fromkeys((*_PAIRS,), MEDICAL)
+    pairs = dict.fromkeys(_PAIRS, MEDICAL)
     pairs |= dict.fromkeys((*_MONEY_PAIRS, *_MONEY_TOPIC_PAIRS), FINANCIAL)
     return FactTerms(
-        forms=forms,
-        pairs=pairs,
+        forms=MappingProxyType(forms),  # read-only: `Detectors` is shared across threads
+        pairs=MappingProxyType(pairs),
         topics=frozenset((*topics, *_MONEY_TOPIC_PAIRS)),
         lowered=frozenset(term.lower() for term in forms),
         keys=frozenset(w.lower().encode() for w in (*forms, *(b for _, b in pairs))),
@@ -187,7 +192,7 @@ def with_facts(text: str, spans: list[Span], terms: FactTerms) -> list[Span]:
     FINANCIAL span for each term within `REACH` of a full name among them, in text order. A term
     overlapping another span is left to it, except a one-word PERSON that is itself a term (the
     tagger takes a capitalised brand for a name: "Refill Humira for John Okafor"), which the
-    MEDICAL span replaces. A name with no term's word anywhere in reach (`_has_key`, ~2 µs)
+    fact's span replaces. A name with no term's word anywhere in reach (`_has_key`, ~2 µs)
     costs nothing more: most names in prompts stand far from any."""
     found: dict[int, tuple[int, str]] = {}  # start -> (end, kind)
     misnamed = {
