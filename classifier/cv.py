@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifier import datasets, features, gated_fit, metrics
+from classifier import card, datasets, features, gated_fit
 
 FOLDS = 5
 
@@ -50,25 +50,14 @@ def out_of_fold(
 def apgr_by_set(
     examples: Sequence[datasets.Example], scores: np.ndarray
 ) -> dict[str, dict[str, float]]:
-    """Per data set with graded outcomes: the scores' APGR and prompt length's."""
-    report: dict[str, dict[str, float]] = {}
-    for name in sorted({e.dataset for e in examples}):
-        rows = [
-            i
-            for i, e in enumerate(examples)
-            if e.dataset == name and not np.isnan(e.weak + e.strong)
-        ]
-        if not rows:
-            continue
-        weak = np.array([examples[i].weak for i in rows])
-        strong = np.array([examples[i].strong for i in rows])
-        length = np.array([float(len(examples[i].text)) for i in rows])
-        report[name] = {
-            "rows": len(rows),
-            "apgr": round(metrics.router_metrics(scores[rows], weak, strong).apgr, 4),
-            "length_apgr": round(metrics.router_metrics(length, weak, strong).apgr, 4),
-        }
-    return report
+    """Per data set with graded outcomes: the scores' APGR and prompt length's (read off the
+    model card's evaluation, `card.evaluate`)."""
+    return {
+        name: {"rows": row["rows"], "apgr": row["student"]["apgr"],
+               "length_apgr": row["length"]["apgr"]}
+        for name, row in card.evaluate(examples, scores).items()
+        if "student" in row
+    }  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
