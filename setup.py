@@ -6,7 +6,8 @@ classifier falls back to its numpy reference code (slower, same results).
 
 from setuptools import Extension, setup
 
-SOURCES = ("module", "hashing", "tagger", "head", "dense", "scan")  # classifier/csrc/<name>.c
+# classifier/csrc/<name>.c
+SOURCES = ("module", "hashing", "tagger", "head", "dense", "scan", "numbers")
 
 setup(
     ext_modules=[

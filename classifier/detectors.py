@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import struct
 from dataclasses import dataclass
 
 from classifier import (
@@ -37,6 +38,7 @@ PRIORITY = {
 }  # fmt: skip
 
 Span = tuple[str, int, int]
+Shape = tuple[int, int, int]  # (shape, start, end): see `shape_candidates`
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +86,8 @@ def build_detectors() -> Detectors:
                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
         card=_starting_with(r"\d", r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])"),
         ssn=_starting_with(r"\d", r"(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])"),
-        ssn_context=re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no|itin|taxpayer)"),
+        # the leading class (folded as the words are) lets `re` skip ahead in C: 1.2 -> 0.6 µs
+        ssn_context=re.compile(r"(?i)(?=[sit])\b(?:ssn|social security|ss#|ss no|itin|taxpayer)"),
         # up to five groups after the first: 04.00.14.32.96, 06321 45 76 37, 21 232 583 9689
         phone=_starting_with(r"[\d+(]", _AFTER + r"(?:\+\d{1,3}[ .-]?(?:\(0\)\s?)?)?"
                          r"(?:\(\d{1,4}\)[ .-]?|\d{1,5}[ .-])\d{2,8}(?:[ .-]\d{2,4}){0,3}"
@@ -136,10 +139,6 @@ def _cued(text: str, start: int, cues: tuple[str, ...]) -> bool:
     return False
 
 
-def _is_cued_maestro(text: str, m: re.Match[str]) -> bool:
-    return validators.is_short_maestro(m.group()) and _cued(text, m.start(), _CARD_CUES)
-
-
 _LOCAL_PART = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
 
 
@@ -170,43 +169,83 @@ def number_windows(text: str, runs: list[windows.Window]) -> list[windows.Window
     return windows.around(text, runs, 40, 8)
 
 
+# The shapes of `shape_candidates` (numbers.c's `enum Shape`): an SSN's separated form is an
+# SSN or ITIN alone, its bare nine digits only where the text says so.
+IPV4, CARD, SSN_SEPARATED, SSN_BARE = range(4)
+
+
+def shape_candidates(text: str, d: Detectors, runs: list[windows.Window]) -> list[Shape]:
+    """Candidates of the card, SSN and IPv4 patterns as (shape, start, end), per digit run:
+    their matches are digits, spaces, dashes and dots, all of a run's characters, so each
+    lies inside one run, and a run's matches do not depend on the text between runs. The C
+    kernel reads them off each run in one pass, instead of three patterns over every number
+    window (~25 µs on a prompt that is a table of dates and decimals)."""
+    if native.kernels is not None:
+        return list(struct.iter_unpack("qqq", native.kernels.number_shapes(text)))
+    return shape_candidates_reference(text, d, runs)
+
+
+def shape_candidates_reference(text: str, d: Detectors, runs: list[windows.Window]) -> list[Shape]:
+    """`shape_candidates` by the patterns, on each run long enough for one (7, 12 and 9
+    characters) with the character after it in view of their look-aheads: the reference for
+    the C kernel."""
+    found: list[Shape] = []
+    for start, end in runs:
+        stop = min(len(text), end + 1)
+        if end - start >= 7 and text.count(".", start, end) >= 3:
+            found += [(IPV4, *m.span()) for m in d.ipv4.finditer(text, start, stop)]
+        if end - start >= 12:
+            found += [(CARD, *m.span()) for m in d.card.finditer(text, start, stop)]
+        if end - start >= 9:
+            found += [(SSN_SEPARATED if m.group(1) else SSN_BARE, *m.span())
+                      for m in d.ssn.finditer(text, start, stop)]  # fmt: skip
+    return found
+
+
+def _shaped_numbers(text: str, d: Detectors, runs: list[windows.Window]) -> list[Span]:
+    """Cards, SSNs, ITINs and public IPv4 addresses: the candidates that pass validation."""
+    found: list[Span] = []
+    for shape, start, end in shape_candidates(text, d, runs):
+        value = text[start:end]
+        if shape == IPV4:
+            if validators.is_public_ip(value):
+                found.append(("IP_ADDRESS", start, end))
+        elif shape == CARD:
+            if validators.is_luhn(value) or (
+                validators.is_short_maestro(value) and _cued(text, start, _CARD_CUES)
+            ):
+                found.append(("CREDIT_CARD", start, end))
+            elif _cued(text, start, _CARD_CUES):  # labelled a card: an ID, checksum or not
+                found.append(("ID_NUMBER", start, end))
+        elif shape == SSN_SEPARATED or d.ssn_context.search(text, max(0, start - 40), start):
+            # An SSN, or an ITIN (the IRS's number for those without one, in area 9xx); nine
+            # bare digits are either only when the text says so nearby (asked first: tables
+            # of decimals hold many such runs, and the validators cost ~2 µs a candidate)
+            if validators.is_us_ssn(value):
+                found.append(("US_SSN", start, end))
+            elif validators.is_us_itin(value):
+                found.append(("US_ITIN", start, end))
+    return found
+
+
 def _numbers(
-    text: str, d: Detectors, start: int, end: int, scan: int, longest: int, gated: bool = True
+    text: str, d: Detectors, start: int, end: int, scan: int, gated: bool = True
 ) -> list[Span]:
-    """Numbers in the window [start, end). Cards, SSNs, IP addresses and phone numbers are
-    digits and separators, preceded at most by "+" or "(": they start at most two characters
-    before a digit run, so they are sought from `scan` (the window's first run, less two) and
-    not through the 40 characters of context before it. IBANs hold letter groups and are
-    sought in the whole window. `longest` is the length of the window's longest digit run: a
-    card (12+ digits), an SSN (9) or an IPv4 address (7 characters) is digits, spaces, dashes
-    or dots, all of a run's characters, so it lies inside one run at least that long."""
+    """IBANs and phone numbers in the window [start, end). Phone numbers are digits and
+    separators, preceded at most by "+" or "(": they start at most two characters before a
+    digit run, so they are sought from `scan` (the window's first run, less two) and not
+    through the 40 characters of context before it. IBANs hold letter groups and are sought
+    in the whole window. (Cards, SSNs and IPv4 addresses: `_shaped_numbers`.)"""
     # Each pattern runs only when the window holds enough digits for its shortest valid match.
     digits = digit_count(text[start:end])
     found: list[Span] = []
-    if longest >= 7 and text.count(".", start, end) >= 3:
-        found += [("IP_ADDRESS", *m.span()) for m in d.ipv4.finditer(text, scan, end)
-                  if validators.is_public_ip(m.group())]  # fmt: skip
-    for m in d.card.finditer(text, scan, end) if digits >= 12 and longest >= 12 else ():
-        if validators.is_luhn(m.group()) or _is_cued_maestro(text, m):
-            found.append(("CREDIT_CARD", *m.span()))
-        elif _cued(text, m.start(), _CARD_CUES):  # labelled a card: an ID, checksum or not
-            found.append(("ID_NUMBER", *m.span()))
     for m in d.iban.finditer(text, start, end) if digits >= 8 else ():
         if validators.is_iban(m.group()):
             found.append(("IBAN", *m.span()))
         elif _cued(text, m.start(), _IBAN_CUES):  # labelled an IBAN: an ID, checksum or not
             found.append(("ID_NUMBER", *m.span()))
     if digits < 6:
-        return found  # no SSN (9 digits) or phone number (6+ digits) fits
-    for m in d.ssn.finditer(text, scan, end) if longest >= 9 else ():
-        # An SSN, or an ITIN (the IRS's number for those without one, in area 9xx); nine bare
-        # digits are either only when the text says so nearby.
-        value = m.group()
-        kind = "US_SSN" if validators.is_us_ssn(value) else "US_ITIN"
-        if kind == "US_ITIN" and not validators.is_us_itin(value):
-            continue
-        if m.group(1) or d.ssn_context.search(text, max(0, m.start() - 40), m.start()):
-            found.append((kind, *m.span()))
+        return found  # no phone number (6+ digits) fits
     # a match shorter than the validator's fewest digits is skipped unvalidated ("2023")
     phones = [m.span() for m in d.phone.finditer(text, scan, end)
               if m.end() - m.start() >= validators.PHONE_MIN_DIGITS
@@ -228,16 +267,11 @@ def _numbers(
 def _structured(
     text: str, lowered: str, d: Detectors, runs: list[windows.Window], numeric: list[windows.Window]
 ) -> list[Span]:
-    found: list[Span] = []
+    found = _shaped_numbers(text, d, runs) if runs else []
     firsts = [s for s, _ in runs]
     for start, end in numeric:  # each window holds a run: the first one starting in it
         at = bisect.bisect_left(firsts, start)
-        longest = 0
-        for run_start, run_end in itertools.islice(runs, at, None):
-            if run_start >= end:
-                break
-            longest = max(longest, run_end - run_start)
-        found += _numbers(text, d, start, end, max(start, firsts[at] - 2), longest)
+        found += _numbers(text, d, start, end, max(start, firsts[at] - 2))
     at = text.find("@")
     while at != -1:
         # Walk back over the local part (at most 64 characters), then match once from there.

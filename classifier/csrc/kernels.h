@@ -99,6 +99,47 @@ void count_bytes(const unsigned char *raw, Py_ssize_t n, Py_ssize_t counts[N_COU
 void dense_features(const unsigned char *data, Py_ssize_t n, Py_ssize_t n_chars,
                     Py_ssize_t n_turns, double out[N_DENSE]);
 
+/* scan.c and numbers.c: growable int64 output, and `re`'s notion of a digit */
+/* Pairs of int64 ((start, end), or find_all's (needle, start)) as bytes, grown as needed. */
+typedef struct {
+    int64_t *items;
+    Py_ssize_t count, cap;
+} Spans;
+
+static inline int spans_push(Spans *spans, int64_t value) { /* one int64, not a pair */
+    if (spans->count + 1 > spans->cap) {
+        Py_ssize_t cap = spans->cap ? spans->cap * 2 : 64;
+        int64_t *items = PyMem_Realloc(spans->items, cap * sizeof(int64_t));
+        if (!items) return -1;
+        spans->items = items;
+        spans->cap = cap;
+    }
+    spans->items[spans->count++] = value;
+    return 0;
+}
+
+static inline int spans_add(Spans *spans, int64_t start, int64_t end) {
+    return spans_push(spans, start) < 0 || spans_push(spans, end) < 0 ? -1 : 0;
+}
+
+static inline PyObject *spans_finish(Spans *spans, int failed) {
+    PyObject *out = failed ? PyErr_NoMemory()
+                           : PyBytes_FromStringAndSize((const char *)spans->items,
+                                                       spans->count * sizeof(int64_t));
+    PyMem_Free(spans->items);
+    return out;
+}
+
+/* `\d` of a str pattern: a Unicode decimal digit (what `re` tests) */
+static inline int is_digit_char(Py_UCS4 c) {
+    return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c));
+}
+
+static inline int is_number_char(Py_UCS4 c) {
+    return is_digit_char(c) || c == ' ' || c == '(' || c == ')' || c == '.' || c == '-' ||
+           c == '/' || c == ':';
+}
+
 /* the entry points, one per Python function (module.c lists them) */
 PyObject *kernel_words(PyObject *self, PyObject *args);
 PyObject *kernel_ngram_indices(PyObject *self, PyObject *args);
@@ -113,5 +154,6 @@ PyObject *kernel_long_runs(PyObject *self, PyObject *args);
 PyObject *kernel_find_all(PyObject *self, PyObject *args);
 PyObject *kernel_capitalised_words(PyObject *self, PyObject *args);
 PyObject *kernel_around(PyObject *self, PyObject *args);
+PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
 
 #endif

@@ -2,46 +2,6 @@
  * capitalised words, and the windows around anchors. */
 #include "kernels.h"
 
-/* Pairs of int64 ((start, end), or find_all's (needle, start)) as bytes, grown as needed. */
-typedef struct {
-    int64_t *items;
-    Py_ssize_t count, cap;
-} Spans;
-
-static int spans_push(Spans *spans, int64_t value) { /* one int64, not a pair */
-    if (spans->count + 1 > spans->cap) {
-        Py_ssize_t cap = spans->cap ? spans->cap * 2 : 64;
-        int64_t *items = PyMem_Realloc(spans->items, cap * sizeof(int64_t));
-        if (!items) return -1;
-        spans->items = items;
-        spans->cap = cap;
-    }
-    spans->items[spans->count++] = value;
-    return 0;
-}
-
-static int spans_add(Spans *spans, int64_t start, int64_t end) {
-    return spans_push(spans, start) < 0 || spans_push(spans, end) < 0 ? -1 : 0;
-}
-
-static PyObject *spans_finish(Spans *spans, int failed) {
-    PyObject *out = failed ? PyErr_NoMemory()
-                           : PyBytes_FromStringAndSize((const char *)spans->items,
-                                                       spans->count * sizeof(int64_t));
-    PyMem_Free(spans->items);
-    return out;
-}
-
-/* `\d` of a str pattern: a Unicode decimal digit (what `re` tests) */
-static inline int is_digit_char(Py_UCS4 c) {
-    return (c >= '0' && c <= '9') || (c >= 128 && Py_UNICODE_ISDECIMAL(c));
-}
-
-static inline int is_number_char(Py_UCS4 c) {
-    return is_digit_char(c) || c == ' ' || c == '(' || c == ')' || c == '.' || c == '-' ||
-           c == '/' || c == ':';
-}
-
 /* A Latin-1 str (every ASCII text) holds one byte per character: its spaces and number
  * characters come from 256-entry tables filled from the predicates above and CPython's
  * own, so a character costs one load instead of PyUnicode_READ's kind switch and a

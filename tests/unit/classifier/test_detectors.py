@@ -1,13 +1,21 @@
 from __future__ import annotations
 
+import re
+import struct
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from classifier import context, windows
+from classifier import context, native, windows
 from classifier.detectors import (
+    CARD,
+    IPV4,
+    SSN_BARE,
+    SSN_SEPARATED,
     Detectors,
     _numbers,
+    _shaped_numbers,
     _structured,
     ascii_lower,
     build_detectors,
@@ -15,6 +23,7 @@ from classifier.detectors import (
     number_runs,
     number_windows,
     resolve_overlaps,
+    shape_candidates_reference,
 )
 
 
@@ -279,15 +288,51 @@ def test_number_patterns_sought_from_the_first_run_in_long_runs_find_what_the_wi
     d = build_detectors()
     lowered, runs = ascii_lower(text), number_runs(text, d)
     numeric = number_windows(text, runs)
-    # the reference: every pattern from the window's start, no gate on the longest run or on
-    # a phone cue in reach
+    # the reference: every pattern from the window's start, no gate on a phone cue in reach
     whole = [
-        span
-        for start, end in numeric
-        for span in _numbers(text, d, start, end, start, longest=len(text), gated=False)
+        span for start, end in numeric for span in _numbers(text, d, start, end, start, gated=False)
     ]
     rest = _structured(text, lowered, d, [], [])  # e-mail and IPv6: no number windows
-    assert _structured(text, lowered, d, runs, numeric) == whole + rest
+    shaped = _shaped_numbers(text, d, runs)  # cards, SSNs, IPv4: the next test
+    assert _structured(text, lowered, d, runs, numeric) == shaped + whole + rest
+
+
+# What the card, SSN and IPv4 patterns look at, with non-ASCII digits and word characters
+# (`re`'s `\d` and `\w` are Unicode's) and long digit strings that hold each shape.
+_SHAPED = st.lists(
+    st.sampled_from(
+        ["0", "1", "4", "9", "12", "415", "4111", "1111", "123", "45", "6789", "123456789",
+         "4111111111111111", "8.8.8", "255", "1234", " ", " ", "-", "-", ".", ".", "_", "a",
+         "x", "\n", "\u0663", "\u0967", "\u00e9", "(", ":", "/"]
+    ),
+    max_size=40,
+).map("".join)  # fmt: skip
+_PATTERNS = ((IPV4, "ipv4"), (CARD, "card"), (SSN_SEPARATED, "ssn"))
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=_SHAPED | _NUMBERISH)
+@example(text="card 1234 5678 9012 3456 7890 1234 end")  # 24 digits: back to the space
+@example(text="4111-1111-1111-1111-1 and 4111 1111 1111 1111a")
+@example(text="ssn 123-45-6789, 123 45 6789, 123-45 6789, 123456789-0 a123456789")
+@example(text="8.8.8.8 8.8.8.8.1 1.2.3.4a 1.2.3.45 1.2.3.4. 1234.5.6.7 v1.2.3.4 \u0663.2.3.4")
+def test_card_ssn_and_ipv4_candidates_per_run_equal_the_patterns_over_the_windows(
+    text: str,
+) -> None:
+    d = build_detectors()
+    runs = number_runs(text, d)
+    # what the patterns found when they ran through every number window (before this pass)
+    want = []
+    for start, end in number_windows(text, runs):
+        for shape, name in _PATTERNS:
+            for m in getattr(d, name).finditer(text, start, end):
+                bare = shape == SSN_SEPARATED and not m.group(1)
+                want.append((SSN_BARE if bare else shape, *m.span()))
+    reference = shape_candidates_reference(text, d, runs)
+    assert sorted(reference) == sorted(want)
+    if native.kernels is not None:
+        got = list(struct.iter_unpack("qqq", native.kernels.number_shapes(text)))
+        assert got == reference
 
 
 @settings(max_examples=300, deadline=None)
@@ -306,3 +351,22 @@ def test_id_numbers_tried_at_labels_equal_the_pattern_over_the_window(text: str)
     anchors = windows.keyword_anchors(lowered, cues.id_literals, word_start=True)
     labels = context.label_starts(lowered, anchors)
     assert context._id_numbers(text, cues, 0, len(text), labels) == want
+
+
+# the context words, their case-folded look-alikes (long s, dotless and dotted I, Kelvin sign)
+_SSN_WORDS = st.lists(
+    st.sampled_from(["ssn", "SSN", "social security", "ss#", "ss no", "itin", "ITIN", "taxpayer",
+                     "Taxpayer", "\u017fsn", "\u0130TIN", "\u0131tin", "\u017focial", "a", "_",
+                     " ", "-", "\n"]),
+    max_size=8,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_SSN_WORDS)
+@example(text="taxpayer")
+@example(text="\u017fsn")  # a long s folds to "s"
+def test_ssn_context_with_its_leading_class_finds_what_the_words_alone_find(text: str) -> None:
+    words = re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no|itin|taxpayer)")
+    found, want = build_detectors().ssn_context.search(text), words.search(text)
+    assert (found and found.span()) == (want and want.span())

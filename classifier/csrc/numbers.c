@@ -1,0 +1,162 @@
+/* number_shapes: the candidates of three number detectors, read off each run of digits and
+ * separators instead of three `re` patterns over every number window.
+ *
+ * A card (12-19 digits, single spaces or dashes between), an SSN (3-2-4 digits) and an IPv4
+ * address (four dotted groups) are made of digits, spaces, dashes and dots only, so each lies
+ * inside one maximal run of number characters (digit_runs' runs; a match starts at a digit).
+ * Inside a run each pattern has at most one way to match at a position, so `re`'s
+ * backtracking reduces to the few choices written out below. `detectors.shape_candidates`
+ * runs the patterns themselves where the extension is missing, and a property test holds
+ * this kernel to them. */
+#include "kernels.h"
+
+enum Shape { IPV4, CARD, SSN_SEPARATED, SSN_BARE };
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} Text;
+
+/* the character at i, or 0 past either end: 0 is no digit, word character or separator, so
+ * a look-around at the text's edge sees what `re` sees there (nothing to match) */
+static inline Py_UCS4 char_at(const Text *t, Py_ssize_t i) {
+    return i >= 0 && i < t->n ? PyUnicode_READ(t->kind, t->data, i) : 0;
+}
+
+static inline int is_digit_at(const Text *t, Py_ssize_t i) {
+    return is_digit_char(char_at(t, i));
+}
+
+/* `\w` of a str pattern: str.isalnum() or "_" */
+static inline int is_word_char(Py_UCS4 c) {
+    if (c < 128)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* digits from i, counting at most `cap` */
+static inline Py_ssize_t digits_from(const Text *t, Py_ssize_t i, Py_ssize_t cap) {
+    Py_ssize_t k = 0;
+    while (k < cap && is_digit_at(t, i + k)) k++;
+    return k;
+}
+
+/* `(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)` at i: the match's end, or -1. A group
+ * of four or more digits fails whatever `re` backtracks to: a digit follows every shorter
+ * one, where the pattern wants a dot (or, for the last group, no digit). */
+static Py_ssize_t ipv4_at(const Text *t, Py_ssize_t i) {
+    Py_UCS4 before = char_at(t, i - 1);
+    if (is_word_char(before) || before == '.') return -1;
+    Py_ssize_t q = i;
+    for (int group = 0; group < 3; group++) {
+        Py_ssize_t k = digits_from(t, q, 4);
+        if (k < 1 || k > 3 || char_at(t, q + k) != '.') return -1;
+        q += k + 1;
+    }
+    Py_ssize_t k = digits_from(t, q, 4);
+    if (k < 1 || k > 3) return -1;
+    Py_UCS4 after = char_at(t, q + k);
+    if (is_word_char(after) || (after == '.' && is_digit_at(t, q + k + 1))) return -1;
+    return q + k;
+}
+
+/* `(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])` at i: the greedy run of up to 19 digits with
+ * single spaces or dashes between, then the longest of its 12-19 digit prefixes followed by
+ * neither a word character nor a dash (what backtracking finds). The end, or -1. */
+static Py_ssize_t card_at(const Text *t, Py_ssize_t i) {
+    Py_UCS4 before = char_at(t, i - 1);
+    if (is_word_char(before) || before == '-') return -1;
+    Py_ssize_t ends[20], count = 1, pos = i + 1;
+    ends[1] = pos;
+    while (count < 19) {
+        Py_UCS4 c = char_at(t, pos);
+        if (is_digit_char(c))
+            pos += 1;
+        else if ((c == ' ' || c == '-') && is_digit_at(t, pos + 1))
+            pos += 2;
+        else
+            break;
+        ends[++count] = pos;
+    }
+    for (Py_ssize_t k = count; k >= 12; k--) {
+        Py_UCS4 after = char_at(t, ends[k]);
+        if (!is_word_char(after) && after != '-') return ends[k];
+    }
+    return -1;
+}
+
+/* `(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])` at i: the end, or -1; `*separated` says
+ * whether the group holds a separator. The separator is taken when it is there (an empty
+ * group would want a digit in its place). */
+static Py_ssize_t ssn_at(const Text *t, Py_ssize_t i, int *separated) {
+    Py_UCS4 before = char_at(t, i - 1);
+    if (is_digit_char(before) || before == '-' || digits_from(t, i, 3) < 3) return -1;
+    Py_UCS4 sep = char_at(t, i + 3);
+    Py_ssize_t end;
+    if (sep == '-' || sep == ' ') {
+        if (digits_from(t, i + 4, 2) < 2 || char_at(t, i + 6) != sep ||
+            digits_from(t, i + 7, 4) < 4)
+            return -1;
+        end = i + 11;
+    } else {
+        if (digits_from(t, i + 3, 6) < 6) return -1;
+        end = i + 9;
+    }
+    Py_UCS4 after = char_at(t, end);
+    if (is_digit_char(after) || after == '-') return -1;
+    *separated = sep == '-' || sep == ' ';
+    return end;
+}
+
+/* `finditer` of one shape over the run [start, end): a failed position moves on by one, a
+ * match moves on to its end (every match is non-empty and starts at a digit) */
+static int shapes_in_run(const Text *t, Py_ssize_t start, Py_ssize_t end, enum Shape shape,
+                         Spans *out) {
+    for (Py_ssize_t p = start; p < end;) {
+        Py_ssize_t found = -1;
+        int separated = 0;
+        if (is_digit_at(t, p)) {
+            found = shape == IPV4 ? ipv4_at(t, p) : shape == CARD ? card_at(t, p)
+                                                                   : ssn_at(t, p, &separated);
+        }
+        if (found < 0) {
+            p++;
+            continue;
+        }
+        int64_t kind = shape != SSN_SEPARATED ? shape : separated ? SSN_SEPARATED : SSN_BARE;
+        if (spans_push(out, kind) < 0 || spans_add(out, p, found) < 0) return -1;
+        p = found;
+    }
+    return 0;
+}
+
+/* number_shapes(text) -> int64 (shape, start, end) triples as bytes: per run of number
+ * characters (digit_runs' runs), its IPv4 candidates, then its card candidates, then its SSN
+ * candidates (shape SSN_SEPARATED or SSN_BARE), each in text order. Runs too short for a
+ * shape (7, 12 and 9 characters) are not searched for it. */
+PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Spans out = {NULL, 0, 0};
+    int failed = 0;
+    for (Py_ssize_t i = 0; i < t.n && !failed;) {
+        if (!is_digit_at(&t, i)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t start = i, dots = 0;
+        for (; i < t.n; i++) {
+            Py_UCS4 c = PyUnicode_READ(t.kind, t.data, i);
+            if (!is_number_char(c)) break;
+            dots += c == '.';
+        }
+        Py_ssize_t length = i - start;
+        if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, i, IPV4, &out) < 0;
+        if (length >= 12 && !failed) failed = shapes_in_run(&t, start, i, CARD, &out) < 0;
+        if (length >= 9 && !failed) failed = shapes_in_run(&t, start, i, SSN_SEPARATED, &out) < 0;
+    }
+    return spans_finish(&out, failed);
+}
