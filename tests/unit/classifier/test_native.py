@@ -36,7 +36,7 @@ _LATIN1 = st.text(
 @settings(max_examples=400, deadline=None)
 @given(text=_TEXT | _LATIN1)
 def test_digit_runs_equal_the_number_regex(text: str) -> None:
-    number = build_detectors().number
+    number = build_detectors().numbers.number
     want = [m.span() for m in number.finditer(text)]
     assert native.span_pairs(native.kernels.digit_runs(text, 4)) == want
 
