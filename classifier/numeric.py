@@ -185,6 +185,23 @@ def _shaped(text: str, p: NumberPatterns, runs: list[windows.Window]) -> list[Sp
     return found
 
 
+def phone_matches(text: str, p: NumberPatterns, start: int, end: int) -> list[re.Match[str]]:
+    """`p.phone.finditer(text, start, end)`, tried only where the C kernel says a match can
+    begin (`phone_starts`: a digit, "+" or "(" with what the pattern needs next to it): the
+    same matches, where `re` alone tries every position of the window (~8 ns each, ~17 µs
+    on a window spanning a table of numbers). A match moves the search on to its end, as
+    `finditer` does."""
+    if native.kernels is None:
+        return list(p.phone.finditer(text, start, end))
+    found: list[re.Match[str]] = []
+    resume = start
+    for (at,) in struct.iter_unpack("q", native.kernels.phone_starts(text, start, end)):
+        if at >= resume and (m := p.phone.match(text, at, end)):
+            found.append(m)
+            resume = m.end()
+    return found
+
+
 def _in_window(
     text: str, p: NumberPatterns, start: int, end: int, scan: int, gated: bool = True
 ) -> list[Span]:
@@ -204,7 +221,7 @@ def _in_window(
     if digits < 6:
         return found  # no phone number (6+ digits) fits
     # a match shorter than the validator's fewest digits is skipped unvalidated ("2023")
-    phones = [m.span() for m in p.phone.finditer(text, scan, end)
+    phones = [m.span() for m in phone_matches(text, p, scan, end)
               if m.end() - m.start() >= validators.PHONE_MIN_DIGITS
               and validators.is_phone_number(m.group())]  # fmt: skip
     # a loose number is a phone only after a cue within `_CUE_REACH` characters: where the

@@ -155,5 +155,6 @@ PyObject *kernel_find_all(PyObject *self, PyObject *args);
 PyObject *kernel_capitalised_words(PyObject *self, PyObject *args);
 PyObject *kernel_around(PyObject *self, PyObject *args);
 PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
+PyObject *kernel_phone_starts(PyObject *self, PyObject *args);
 
 #endif

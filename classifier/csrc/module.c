@@ -11,7 +11,8 @@
  * scan.c     digit_runs, long_runs  number windows, secret candidates, keyword anchors, the
  *            find_all, around       name rule's words, the windows around anchors
  *            capitalised_words      (detectors, secret_scan, windows, context)
- * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs (detectors)
+ * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs, and
+ *            phone_starts           where a phone number can start (numeric)
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
  * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
@@ -40,6 +41,8 @@ static PyMethodDef methods[] = {
      "around(text, anchors, before, after, limit) -> int64 (start, end) pairs as bytes"},
     {"number_shapes", kernel_number_shapes, METH_VARARGS,
      "number_shapes(text) -> int64 (shape, start, end) triples as bytes"},
+    {"phone_starts", kernel_phone_starts, METH_VARARGS,
+     "phone_starts(text, start, end) -> int64 positions where a phone number can start, as bytes"},
     {"capitalised_words", kernel_capitalised_words, METH_VARARGS,
      "capitalised_words(text, words) -> (int64 (start, end) pairs, int64 hit indices) as bytes"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},

@@ -160,3 +160,46 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
     }
     return spans_finish(&out, failed);
 }
+
+/* phone_starts(text, start, end) -> int64 positions as bytes: every position in [start, end)
+ * where `numeric`'s phone pattern can begin a match, in order. A superset of its match starts, narrowed by what
+ * each branch needs first:
+ *   - the look-behind: no word character, "+", "-" or "." before (or a literal "\n", "\r",
+ *     "\t" escape); a "+" may also follow "-" or "." (the `\+\d{8,15}` branch);
+ *   - at a digit: `\d{1,5}[ .-]\d{2,8}` - the digits there, at most five (a sixth would
+ *     stand where the separator must), then a space, dot or dash, then two digits;
+ *   - at "(": `\(\d{1,4}\)`; at "+": a digit next.
+ * Tables of numbers hold hundreds of digits but few such starts, and prose none; `re`
+ * tries the pattern at every position of a window otherwise. */
+PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &start, &end)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Spans out = {NULL, 0, 0};
+    if (start < 0) start = 0;
+    if (end > t.n) end = t.n;
+    for (Py_ssize_t p = start; p < end; p++) {
+        Py_UCS4 c = PyUnicode_READ(t.kind, t.data, p);
+        int digit = is_digit_char(c);
+        if (!digit && c != '+' && c != '(') continue;
+        Py_UCS4 before = char_at(&t, p - 1);
+        int escaped = char_at(&t, p - 2) == '\\' && (before == 'n' || before == 'r' || before == 't');
+        int after_ok = !is_word_char(before) && before != '+' && before != '-' && before != '.';
+        if (!(after_ok || escaped || (c == '+' && !is_word_char(before) && before != '+')))
+            continue;
+        int ok;
+        if (digit) {
+            Py_ssize_t k = digits_from(&t, p, 6);
+            Py_UCS4 sep = char_at(&t, p + k);
+            ok = k <= 5 && (sep == ' ' || sep == '.' || sep == '-') && digits_from(&t, p + k + 1, 2) == 2;
+        } else if (c == '(') {
+            Py_ssize_t k = digits_from(&t, p + 1, 5);
+            ok = k >= 1 && k <= 4 && char_at(&t, p + 1 + k) == ')';
+        } else {
+            ok = is_digit_at(&t, p + 1);
+        }
+        if (ok && spans_push(&out, p) < 0) return spans_finish(&out, 1);
+    }
+    return spans_finish(&out, 0);
+}

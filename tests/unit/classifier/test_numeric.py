@@ -22,6 +22,7 @@ from classifier.numeric import (
     find,
     number_runs,
     number_windows,
+    phone_matches,
     shape_candidates_reference,
 )
 
@@ -130,3 +131,28 @@ def test_ssn_context_with_its_leading_class_finds_what_the_words_alone_find(text
     words = re.compile(r"(?i)\b(?:ssn|social security|ss#|ss no|itin|taxpayer)")
     found, want = build_detectors().numbers.ssn_context.search(text), words.search(text)
     assert (found and found.span()) == (want and want.span())
+
+
+# What the phone pattern's branches start with and need next: "+", "(", "(0)", groups of
+# digits and separators, extensions, JSON-escaped line breaks ("\\n" before a number)
+_PHONISH = st.lists(
+    st.sampled_from(
+        ["0", "1", "4", "12", "415", "555", "2671", "12345", "123456", "44", " ", " ", "-", ".",
+         "(", ")", "+", "(0)", "x", "ext. ", "\\n", "\\t", "\\", "n", "a", "_", "\u0663",
+         "/", "\t", "\n"]
+    ),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=_PHONISH | _NUMBERISH)
+@example(text="call +1 (415) 555-2671 x12 or +44 (0)20 7946 0958, fax 0.995773256 9/30/2023")
+@example(text="tel:\\n+4915112345678 or \\n(030) 1234-5678")
+@example(text="office (1234) 5678-901, mobile.+4915112345678, a-+12345678901")
+def test_phone_pattern_tried_where_it_can_start_finds_what_it_finds_everywhere(text: str) -> None:
+    d = build_detectors().numbers
+    for start, end in [(0, len(text)), *number_windows(text, number_runs(text, d))]:
+        for scan in (start, min(end, start + 3)):
+            want = [m.span() for m in d.phone.finditer(text, scan, end)]
+            assert [m.span() for m in phone_matches(text, d, scan, end)] == want
