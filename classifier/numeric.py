@@ -136,7 +136,7 @@ def shape_candidates(text: str, p: NumberPatterns, runs: list[windows.Window]) -
     kernel reads them off each run in one pass, instead of three patterns over every number
     window (~25 µs on a prompt that is a table of dates and decimals)."""
     if native.kernels is not None:
-        return list(struct.iter_unpack("qqq", native.kernels.number_shapes(text)))
+        return list(struct.iter_unpack("qqq", native.kernels.number_shapes(text, runs)))
     return shape_candidates_reference(text, p, runs)
 
 
@@ -189,21 +189,49 @@ def phone_matches(text: str, p: NumberPatterns, start: int, end: int) -> list[re
     """`p.phone.finditer(text, start, end)`, tried only where the C kernel says a match can
     begin (`phone_starts`: a digit, "+" or "(" with what the pattern needs next to it): the
     same matches, where `re` alone tries every position of the window (~8 ns each, ~17 µs
-    on a window spanning a table of numbers). A match moves the search on to its end, as
-    `finditer` does."""
+    on a window spanning a table of numbers)."""
     if native.kernels is None:
         return list(p.phone.finditer(text, start, end))
+    return _matches_at(text, p.phone, native.kernels.phone_starts(text, start, end), end)
+
+
+def iban_matches(text: str, p: NumberPatterns, start: int, end: int) -> list[re.Match[str]]:
+    """`p.iban.finditer(text, start, end)`, tried only where `iban_starts` finds two capital
+    letters and two digits at a word's start (most windows hold none)."""
+    if native.kernels is None:
+        return list(p.iban.finditer(text, start, end))
+    return _matches_at(text, p.iban, native.kernels.iban_starts(text, start, end), end)
+
+
+def _matches_at(
+    text: str, pattern: re.Pattern[str], starts: bytes, end: int
+) -> list[re.Match[str]]:
+    """`finditer` of `pattern` up to `end`, tried only at `starts` (int64 positions, in
+    order; every position where a match can begin is among them): a match moves the search
+    on to its end, as `finditer` does."""
     found: list[re.Match[str]] = []
-    resume = start
-    for (at,) in struct.iter_unpack("q", native.kernels.phone_starts(text, start, end)):
-        if at >= resume and (m := p.phone.match(text, at, end)):
+    resume = 0
+    for (at,) in struct.iter_unpack("q", starts):
+        if at >= resume and (m := pattern.match(text, at, end)):
             found.append(m)
             resume = m.end()
     return found
 
 
+def _cue_in_reach(text: str, lowered: str, p: NumberPatterns, start: int, end: int) -> bool:
+    """Whether any of `_PHONE_CUES` occurs in text[start:end], lower-cased, found by the C
+    keyword scan (~1 ns a character; the alternation of 28 words costs `re` ~20 ns a
+    character, 44 µs over a 500-token prompt). The scan reads ASCII: an ASCII text's
+    lower-cased view is `lowered`; otherwise the lower-cased slice with every non-ASCII
+    character as "?" (one for one, so the ASCII words in it are the same)."""
+    if native.kernels is None:
+        return p.phone_cue.search(text[start:end].lower()) is not None
+    view = lowered[start:end] if text.isascii() else windows.ascii_view(text[start:end].lower())
+    return bool(native.kernels.find_all(view, _PHONE_CUES, False))
+
+
 def _in_window(
-    text: str, p: NumberPatterns, start: int, end: int, scan: int, gated: bool = True
+    text: str, lowered: str, p: NumberPatterns, start: int, end: int, scan: int, gated: bool = True
 ) -> list[Span]:
     """IBANs and phone numbers in the window [start, end). Phone numbers are digits and
     separators, preceded at most by "+" or "(": they start at most two characters before a
@@ -213,7 +241,7 @@ def _in_window(
     # Each pattern runs only when the window holds enough digits for its shortest valid match.
     digits = digit_count(text[start:end])
     found: list[Span] = []
-    for m in p.iban.finditer(text, start, end) if digits >= 8 else ():
+    for m in iban_matches(text, p, start, end) if digits >= 8 else ():
         if validators.is_iban(m.group()):
             found.append(("IBAN", *m.span()))
         elif _cued(text, m.start(), _IBAN_CUES):  # labelled an IBAN: an ID, checksum or not
@@ -226,7 +254,7 @@ def _in_window(
               and validators.is_phone_number(m.group())]  # fmt: skip
     # a loose number is a phone only after a cue within `_CUE_REACH` characters: where the
     # window's reach holds no cue at all (most windows), none of its numbers is tried
-    cued = not gated or p.phone_cue.search(text[max(0, scan - _CUE_REACH) : end].lower())
+    cued = not gated or _cue_in_reach(text, lowered, p, max(0, scan - _CUE_REACH), end)
     for m in p.phone_loose.finditer(text, scan, end) if cued else ():
         if (
             m.end() - m.start() >= validators.LOCAL_PHONE_MIN_DIGITS
@@ -252,7 +280,7 @@ def find(
     firsts = [s for s, _ in runs]
     for start, end in numeric:  # each window holds a run: the first one starting in it
         at = bisect.bisect_left(firsts, start)
-        found += _in_window(text, p, start, end, max(start, firsts[at] - 2))
+        found += _in_window(text, lowered, p, start, end, max(start, firsts[at] - 2))
     if "::" in text or text.count(":") >= 7:
         # An IPv6 address (at most 39 characters) holds two colons at most 5 apart and lies
         # within 40 characters of each of them: windows only around such pairs (prose and

@@ -156,5 +156,6 @@ PyObject *kernel_capitalised_words(PyObject *self, PyObject *args);
 PyObject *kernel_around(PyObject *self, PyObject *args);
 PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
 PyObject *kernel_phone_starts(PyObject *self, PyObject *args);
+PyObject *kernel_iban_starts(PyObject *self, PyObject *args);
 
 #endif

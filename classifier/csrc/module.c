@@ -12,7 +12,8 @@
  *            find_all, around       name rule's words, the windows around anchors
  *            capitalised_words      (detectors, secret_scan, windows, context)
  * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs, and
- *            phone_starts           where a phone number can start (numeric)
+ *            phone_starts,          where a phone number or an IBAN can start (numeric)
+ *            iban_starts
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
  * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
@@ -40,9 +41,11 @@ static PyMethodDef methods[] = {
     {"around", kernel_around, METH_VARARGS,
      "around(text, anchors, before, after, limit) -> int64 (start, end) pairs as bytes"},
     {"number_shapes", kernel_number_shapes, METH_VARARGS,
-     "number_shapes(text) -> int64 (shape, start, end) triples as bytes"},
+     "number_shapes(text, runs) -> int64 (shape, start, end) triples as bytes"},
     {"phone_starts", kernel_phone_starts, METH_VARARGS,
      "phone_starts(text, start, end) -> int64 positions where a phone number can start, as bytes"},
+    {"iban_starts", kernel_iban_starts, METH_VARARGS,
+     "iban_starts(text, start, end) -> int64 positions where an IBAN can start, as bytes"},
     {"capitalised_words", kernel_capitalised_words, METH_VARARGS,
      "capitalised_words(text, words) -> (int64 (start, end) pairs, int64 hit indices) as bytes"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},

@@ -132,38 +132,44 @@ static int shapes_in_run(const Text *t, Py_ssize_t start, Py_ssize_t end, enum S
     return 0;
 }
 
-/* number_shapes(text) -> int64 (shape, start, end) triples as bytes: per run of number
- * characters (digit_runs' runs), its IPv4 candidates, then its card candidates, then its SSN
- * candidates (shape SSN_SEPARATED or SSN_BARE), each in text order. Runs too short for a
- * shape (7, 12 and 9 characters) are not searched for it. */
+/* number_shapes(text, runs) -> int64 (shape, start, end) triples as bytes: per run of
+ * number characters (`runs`: digit_runs' (start, end) pairs, in order), its IPv4 candidates,
+ * then its card candidates, then its SSN candidates (shape SSN_SEPARATED or SSN_BARE), each
+ * in text order. Runs too short for a shape (7, 12 and 9 characters) are not searched for
+ * it. Only the runs are read, not the text between them. */
 PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
-    PyObject *text;
-    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    PyObject *text, *runs;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &runs)) return NULL;
     Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
     Spans out = {NULL, 0, 0};
     int failed = 0;
-    for (Py_ssize_t i = 0; i < t.n && !failed;) {
-        if (!is_digit_at(&t, i)) {
-            i++;
-            continue;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(runs) && !failed; j++) {
+        PyObject *item = PyList_GET_ITEM(runs, j);
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+            PyMem_Free(out.items);
+            PyErr_SetString(PyExc_TypeError, "number_shapes: runs must be (start, end) tuples");
+            return NULL;
         }
-        Py_ssize_t start = i, dots = 0;
-        for (; i < t.n; i++) {
-            Py_UCS4 c = PyUnicode_READ(t.kind, t.data, i);
-            if (!is_number_char(c)) break;
-            dots += c == '.';
+        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+        if (PyErr_Occurred()) {
+            PyMem_Free(out.items);
+            return NULL;
         }
-        Py_ssize_t length = i - start;
-        if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, i, IPV4, &out) < 0;
-        if (length >= 12 && !failed) failed = shapes_in_run(&t, start, i, CARD, &out) < 0;
-        if (length >= 9 && !failed) failed = shapes_in_run(&t, start, i, SSN_SEPARATED, &out) < 0;
+        if (start < 0) start = 0;
+        if (end > t.n) end = t.n;
+        Py_ssize_t dots = 0, length = end - start;
+        for (Py_ssize_t i = start; i < end; i++) dots += PyUnicode_READ(t.kind, t.data, i) == '.';
+        if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, end, IPV4, &out) < 0;
+        if (length >= 12 && !failed) failed = shapes_in_run(&t, start, end, CARD, &out) < 0;
+        if (length >= 9 && !failed) failed = shapes_in_run(&t, start, end, SSN_SEPARATED, &out) < 0;
     }
     return spans_finish(&out, failed);
 }
 
 /* phone_starts(text, start, end) -> int64 positions as bytes: every position in [start, end)
- * where `numeric`'s phone pattern can begin a match, in order. A superset of its match starts, narrowed by what
- * each branch needs first:
+ * where `numeric`'s phone pattern can begin a match, in order. A superset of its match
+ * starts, narrowed by what each branch needs first:
  *   - the look-behind: no word character, "+", "-" or "." before (or a literal "\n", "\r",
  *     "\t" escape); a "+" may also follow "-" or "." (the `\+\d{8,15}` branch);
  *   - at a digit: `\d{1,5}[ .-]\d{2,8}` - the digits there, at most five (a sixth would
@@ -200,6 +206,29 @@ PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
             ok = is_digit_at(&t, p + 1);
         }
         if (ok && spans_push(&out, p) < 0) return spans_finish(&out, 1);
+    }
+    return spans_finish(&out, 0);
+}
+
+/* iban_starts(text, start, end) -> int64 positions as bytes: every position in [start, end)
+ * where `numeric`'s IBAN pattern can begin a match (`\b[A-Z]{2}\d{2}`: two capital ASCII
+ * letters after no word character, then two digits), in order. */
+PyObject *kernel_iban_starts(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &start, &end)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Spans out = {NULL, 0, 0};
+    if (start < 0) start = 0;
+    if (end > t.n) end = t.n;
+    for (Py_ssize_t p = start; p + 3 < end; p++) {
+        Py_UCS4 c = PyUnicode_READ(t.kind, t.data, p);
+        if (c < 'A' || c > 'Z') continue;
+        Py_UCS4 next = char_at(&t, p + 1);
+        if (next < 'A' || next > 'Z' || digits_from(&t, p + 2, 2) < 2 ||
+            is_word_char(char_at(&t, p - 1)))
+            continue;
+        if (spans_push(&out, p) < 0) return spans_finish(&out, 1);
     }
     return spans_finish(&out, 0);
 }

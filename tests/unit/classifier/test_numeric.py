@@ -17,9 +17,11 @@ from classifier.numeric import (
     IPV4,
     SSN_BARE,
     SSN_SEPARATED,
+    _cue_in_reach,
     _in_window,
     _shaped,
     find,
+    iban_matches,
     number_runs,
     number_windows,
     phone_matches,
@@ -52,7 +54,7 @@ def test_phone_and_iban_patterns_sought_from_the_first_run_find_what_the_window_
     whole = [
         span
         for start, end in numbers
-        for span in _in_window(text, d, start, end, start, gated=False)
+        for span in _in_window(text, lowered, d, start, end, start, gated=False)
     ]
     shaped = _shaped(text, d, runs)  # cards, SSNs, IPv4: the next test
     assert find(text, lowered, d, runs, numbers) == shaped + whole + find(text, lowered, d, [], [])
@@ -92,7 +94,7 @@ def test_card_ssn_and_ipv4_candidates_per_run_equal_the_patterns_over_the_window
     reference = shape_candidates_reference(text, d, runs)
     assert sorted(reference) == sorted(want)
     if native.kernels is not None:
-        got = list(struct.iter_unpack("qqq", native.kernels.number_shapes(text)))
+        got = list(struct.iter_unpack("qqq", native.kernels.number_shapes(text, runs)))
         assert got == reference
 
 
@@ -156,3 +158,43 @@ def test_phone_pattern_tried_where_it_can_start_finds_what_it_finds_everywhere(t
         for scan in (start, min(end, start + 3)):
             want = [m.span() for m in d.phone.finditer(text, scan, end)]
             assert [m.span() for m in phone_matches(text, d, scan, end)] == want
+
+
+# What the IBAN pattern starts with and holds: capital pairs, digit pairs, groups of four,
+# separators, word characters before them, non-ASCII digits and letters
+_IBANISH = st.lists(
+    st.sampled_from(
+        ["GB", "DE", "ZA", "AZ", "G", "B", "29", "2", "NWBK", "6016", "1331", "926", "89", "3704",
+         " ", "-", "a", "_", "\u0663", "\u00c9", "x", ".", "\n"]
+    ),
+    max_size=30,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=_IBANISH | _NUMBERISH)
+@example(text="IBAN GB29 NWBK 6016 1331 9268 19, DE89370400440532013000; xGB29NWBK60161331926819")
+@example(text="ZA29 NWBK 6016 1331 and AZ12-3456-7890")
+def test_iban_pattern_tried_where_it_can_start_finds_what_it_finds_everywhere(text: str) -> None:
+    d = build_detectors().numbers
+    for start, end in [(0, len(text)), *number_windows(text, number_runs(text, d))]:
+        want = [m.span() for m in d.iban.finditer(text, start, end)]
+        assert [m.span() for m in iban_matches(text, d, start, end)] == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["call", "Phone", "my number", "te", "l", "fax", "x", " ",
+                                   "\u00e9", "555 1234", "my", "number", "des", "k",
+                                   "\u212a", "\u0130", "d", "al", "\u017f", "ms"]),
+                  max_size=12).map("".join),
+    start=st.integers(0, 40),
+    stop=st.integers(0, 60),
+)  # fmt: skip
+@example(text="des\u212a: 555 1234", start=0, stop=20)  # a Kelvin sign lower-cases to "k"
+def test_a_phone_cue_in_reach_is_what_the_cue_pattern_finds(
+    text: str, start: int, stop: int
+) -> None:
+    p = build_detectors().numbers
+    want = p.phone_cue.search(text[start:stop].lower()) is not None
+    assert _cue_in_reach(text, ascii_lower(text), p, start, stop) == want
