@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from classifier import context
+from classifier import name_street
 
 MEDICAL, FINANCIAL = "MEDICAL", "FINANCIAL"  # the kinds of fact
 REACH = 60  # characters either side of a full name where a term counts
@@ -127,7 +127,7 @@ def build() -> FactTerms:
         word=re.compile(r"(?<![\w'\u2019-])[A-Za-z][A-Za-z'\u2019-]*"),  # never a word's tail
         title_before=re.compile(r"(?<![\w.'\u2019-])[^\W\d_]{2}[\w'\u2019-]* $"),
         title_after=re.compile(r" [^\W\d_]{2}[\w'\u2019-]*"),
-        honorific=re.compile(r"(?:" + "|".join(context.HONORIFICS) + r")\.?\s"),
+        honorific=re.compile(r"(?:" + "|".join(name_street.HONORIFICS) + r")\.?\s"),
         figure=re.compile(r"[^\d.;!?\n]{0,24}?\d(?:[\d,.]*\d)?"),
     )
 

@@ -226,8 +226,8 @@ def test_c_capitalised_words_equal_the_regex_and_the_set(parts: list[str]) -> No
     text = "".join(parts)
     words = [m.span() for m in re.finditer("[A-Z][a-z]+", text)
              if m.start() == 0 or not text[m.start() - 1].isalpha()]  # fmt: skip
-    hits = [i for i, (s, e) in enumerate(words) if text[s:e] in cues.gate_words]
-    spans_b, hits_b = native.kernels.capitalised_words(text, cues.gate_words)
+    hits = [i for i, (s, e) in enumerate(words) if text[s:e] in cues.names.gate_words]
+    spans_b, hits_b = native.kernels.capitalised_words(text, cues.names.gate_words)
     assert native.span_pairs(spans_b) == words
     assert native.int64s(hits_b).tolist() == hits
 
