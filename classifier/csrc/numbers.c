@@ -1,13 +1,18 @@
-/* number_shapes: the candidates of three number detectors, read off each run of digits and
- * separators instead of three `re` patterns over every number window.
+/* Where the number patterns of `numeric` can match, so that `re` runs only there.
  *
- * A card (12-19 digits, single spaces or dashes between), an SSN (3-2-4 digits) and an IPv4
- * address (four dotted groups) are made of digits, spaces, dashes and dots only, so each lies
- * inside one maximal run of number characters (digit_runs' runs; a match starts at a digit).
- * Inside a run each pattern has at most one way to match at a position, so `re`'s
- * backtracking reduces to the few choices written out below. `detectors.shape_candidates`
- * runs the patterns themselves where the extension is missing, and a property test holds
- * this kernel to them. */
+ * number_shapes: the candidates of the card, SSN and IPv4 patterns, read off each run of
+ * digits and separators. A card (12-19 digits, single spaces or dashes between), an SSN
+ * (3-2-4 digits) and an IPv4 address (four dotted groups) are made of digits, spaces, dashes
+ * and dots only, so each lies inside one maximal run of number characters (digit_runs' runs;
+ * a match starts at a digit). Inside a run each pattern has at most one way to match at a
+ * position, so `re`'s backtracking reduces to the few choices written out below.
+ *
+ * phone_starts, iban_starts: the positions where the phone and IBAN patterns can begin a
+ * match (`numeric._matches_at` tries them there, in order, as `finditer` would).
+ *
+ * `numeric.shape_candidates_reference` and the patterns themselves serve where the extension
+ * is missing, and property tests (tests/unit/classifier/test_numeric.py) hold each kernel
+ * to them. */
 #include "kernels.h"
 
 enum Shape { IPV4, CARD, SSN_SEPARATED, SSN_BARE };
@@ -162,7 +167,8 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
         for (Py_ssize_t i = start; i < end; i++) dots += PyUnicode_READ(t.kind, t.data, i) == '.';
         if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, end, IPV4, &out) < 0;
         if (length >= 12 && !failed) failed = shapes_in_run(&t, start, end, CARD, &out) < 0;
-        if (length >= 9 && !failed) failed = shapes_in_run(&t, start, end, SSN_SEPARATED, &out) < 0;
+        if (length >= 9 && !failed)
+            failed = shapes_in_run(&t, start, end, SSN_SEPARATED, &out) < 0;
     }
     return spans_finish(&out, failed);
 }
@@ -190,7 +196,8 @@ PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
         int digit = is_digit_char(c);
         if (!digit && c != '+' && c != '(') continue;
         Py_UCS4 before = char_at(&t, p - 1);
-        int escaped = char_at(&t, p - 2) == '\\' && (before == 'n' || before == 'r' || before == 't');
+        int escaped =
+            char_at(&t, p - 2) == '\\' && (before == 'n' || before == 'r' || before == 't');
         int after_ok = !is_word_char(before) && before != '+' && before != '-' && before != '.';
         if (!(after_ok || escaped || (c == '+' && !is_word_char(before) && before != '+')))
             continue;
@@ -198,7 +205,8 @@ PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
         if (digit) {
             Py_ssize_t k = digits_from(&t, p, 6);
             Py_UCS4 sep = char_at(&t, p + k);
-            ok = k <= 5 && (sep == ' ' || sep == '.' || sep == '-') && digits_from(&t, p + k + 1, 2) == 2;
+            ok = k <= 5 && (sep == ' ' || sep == '.' || sep == '-') &&
+                 digits_from(&t, p + k + 1, 2) == 2;
         } else if (c == '(') {
             Py_ssize_t k = digits_from(&t, p + 1, 5);
             ok = k >= 1 && k <= 4 && char_at(&t, p + 1 + k) == ')';
