@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from classifier import detectors, named_facts
+from classifier import detectors, named_facts, widths
 from classifier.features import Featurizer
 from classifier.pii_model import PiiTagger
 from classifier.pii_spans import ADDRESS_PART, DATE_PART
@@ -62,10 +62,15 @@ def spans_of(
     tagger's, overlaps resolved by type priority, and the health and money terms beside a
     full name among them (`named_facts`); then one `PERSONAL_CONTEXT` span over the whole text
     when the text model flags it (it overlaps the others by design: it says what the text is
-    about, not where). Depends on the text alone."""
+    about, not where). Depends on the text alone. Everything reads the text with its
+    full-width forms and non-ASCII digits as ASCII, and the detectors read it with the
+    letters of scripts written without spaces as spaces (`widths.fold`: one character for
+    one, so the offsets are the original's)."""
+    text = widths.fold(text)
     bag = None if text_model is None else (text_model.n_bits, text_model.weights)
     tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
-    spans = detectors.resolve_overlaps(detectors.detect(text, compiled) + tagged)
+    found = detectors.detect(widths.fold(text, blank_unspaced=True), compiled)
+    spans = detectors.resolve_overlaps(found + tagged)
     spans = named_facts.with_facts(text, spans, compiled.facts)
     if text_model is not None and (
         text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)

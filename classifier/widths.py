@@ -1,0 +1,75 @@
+"""Full-width forms and non-ASCII digits read as ASCII, one character for one.
+
+A CJK input method types a card number or an e-mail address in full-width forms (the digits
+U+FF10 .. U+FF19, the at sign U+FF20); Arabic, Persian and Hindi writers type phone numbers in
+their own digits (U+0660 .. U+0669, U+06F0 .. U+06F9, U+0966 .. U+096F). The detectors'
+validators and the PII tagger read ASCII: before this fold, a full-width card number failed
+Luhn (its digits were not "0"-"9") and a full-width SSN was no SSN, so such a request was
+not sensitive. `fold` maps
+- the full-width ASCII variants U+FF01-U+FF5E to U+0021-U+007E;
+- the ideographic space U+3000 to a space;
+- every other decimal digit (Unicode category Nd, what `re` calls `\\d`) to its ASCII digit;
+- with `blank_unspaced`, the letters of scripts written without spaces between words (Han,
+  kana, Hangul, Thai, Lao, Myanmar, Khmer) and CJK punctuation to spaces: the view the
+  detectors read. In "番号は4539 1488 0343 6467です" the number touches a word character on
+  both sides, where the card pattern wants a boundary, as it does in "abc4539...".
+Each maps one character to one, so every offset found in the folded text is the same offset
+in the original (NFKC would not do: a ligature becomes two characters). The C kernel
+(`fold_widths`) returns a Latin-1 text as it is at once, and reads any other at ~1 ns a
+character; `fold_reference` is the same in Python.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from classifier import native
+
+# (first, last) code points of the scripts written without spaces, and CJK punctuation
+UNSPACED = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1100, 0x11FF),  # Hangul Jamo
+    (0x1780, 0x17FF),  # Khmer
+    (0x3001, 0x30FF),  # CJK punctuation, Hiragana, Katakana
+    (0x3130, 0x318F),  # Hangul compatibility Jamo
+    (0x31F0, 0x31FF),  # Katakana extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF61, 0xFFDC),  # half-width CJK punctuation, kana and Hangul
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+
+
+def fold(text: str, blank_unspaced: bool = False) -> str:
+    """`text` with full-width forms and non-ASCII digits as ASCII, and with
+    `blank_unspaced` the letters of unspaced scripts as spaces (the same length); `text`
+    itself when nothing changes."""
+    if native.kernels is not None:
+        return native.kernels.fold_widths(text, blank_unspaced)
+    return fold_reference(text, blank_unspaced)
+
+
+def fold_reference(text: str, blank_unspaced: bool = False) -> str:
+    """`fold` in Python: the reference for the C kernel."""
+    if text.isascii():
+        return text
+    folded = "".join(_folded(char, blank_unspaced) for char in text)
+    return text if folded == text else folded
+
+
+def _folded(char: str, blank_unspaced: bool) -> str:
+    code = ord(char)
+    if code < 0x80:
+        return char
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFF01 + 0x21)
+    if code == 0x3000:
+        return " "
+    if unicodedata.category(char) == "Nd":
+        return chr(0x30 + unicodedata.decimal(char))
+    if blank_unspaced and any(first <= code <= last for first, last in UNSPACED):
+        return " "
+    return char
