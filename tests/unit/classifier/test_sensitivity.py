@@ -95,3 +95,53 @@ def test_soft_score_is_noisy_or_and_below_one() -> None:
 
 def test_hard_entity_scores_one() -> None:
     assert sensitivity_of([Entity("CREDIT_CARD", 0, 16)]) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        # full-width forms, as a CJK input method types them, with ideographic spaces
+        ("\u79c1\u306e\u30ab\u30fc\u30c9\u306f\uff14\uff15\uff13\uff19\u3000\uff11\uff14\uff18"
+         "\uff18\u3000\uff10\uff13\uff14\uff13\u3000\uff16\uff14\uff16\uff17\u3067\u3059",
+         "CREDIT_CARD", "\uff14\uff15\uff13\uff19\u3000\uff11\uff14\uff18\uff18\u3000\uff10"
+         "\uff13\uff14\uff13\u3000\uff16\uff14\uff16\uff17"),
+        ("SSN \uff15\uff12\uff11\uff0d\uff14\uff14\uff0d\uff19\uff13\uff18\uff12", "US_SSN",
+         "\uff15\uff12\uff11\uff0d\uff14\uff14\uff0d\uff19\uff13\uff18\uff12"),
+        ("mail \uff4a\uff41\uff4e\uff45\uff20\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45\uff0e"
+         "\uff43\uff4f\uff4d", "EMAIL", "\uff4a\uff41\uff4e\uff45\uff20\uff45\uff58\uff41\uff4d"
+         "\uff50\uff4c\uff45\uff0e\uff43\uff4f\uff4d"),
+        # ASCII numbers and addresses glued to Japanese, Korean words
+        ("\u96fb\u8a71\u756a\u53f7\u306f090-1234-5678\u3067\u3059", "PHONE_NUMBER",
+         "090-1234-5678"),
+        ("\u30e1\u30fc\u30eb\u306ftaro.yamada@example.co.jp\u3067\u3059", "EMAIL",
+         "taro.yamada@example.co.jp"),
+        ("\uce74\ub4dc \ubc88\ud638\ub294 4539-1488-0343-6467\uc785\ub2c8\ub2e4", "CREDIT_CARD",
+         "4539-1488-0343-6467"),
+        # digits as Arabic, Thai and Hindi writers write them
+        ("\u0627\u062a\u0635\u0644 \u0628\u064a \u0639\u0644\u0649 \u0660\u0665\u0665 \u0661"
+         "\u0662\u0663 \u0664\u0665\u0666\u0667", "PHONE_NUMBER",
+         "\u0660\u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667"),
+        ("\u0e40\u0e1a\u0e2d\u0e23\u0e4c\u0e42\u0e17\u0e23 \u0e50\u0e58\u0e51-\u0e52\u0e53\u0e54"
+         "-\u0e55\u0e56\u0e57\u0e58", "PHONE_NUMBER",
+         "\u0e50\u0e58\u0e51-\u0e52\u0e53\u0e54-\u0e55\u0e56\u0e57\u0e58"),
+        ("call me: +\u0669\u0667\u0661 \u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667",
+         "PHONE_NUMBER", "+\u0669\u0667\u0661 \u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666"
+         "\u0667"),
+    ],
+)  # fmt: skip
+def test_numbers_in_other_widths_and_scripts_are_found_at_their_own_offsets(
+    clf: Classifier, text: str, kind: str, value: str
+) -> None:
+    scores = clf.score([{"role": "user", "content": text}])
+    assert (kind, value) in [(e.type, text[e.start : e.end]) for e in scores.entities]
+    assert scores.sensitivity >= 0.5
+
+
+def test_the_tagger_reads_full_width_text_as_ascii(clf: Classifier) -> None:
+    """A health fact typed in full-width forms is the PII student's to find (no detector
+    looks for "diagnosed"): it reads the folded text, not only the detectors."""
+    text = "I was diagnosed with diabetes last year and my insulin costs too much."
+    wide = "".join(chr(ord(c) - 0x21 + 0xFF01) if "!" <= c <= "~" else c for c in text)
+    kinds = {e.type for e in clf.score([{"role": "user", "content": wide}]).entities}
+    assert {e.type for e in clf.score([{"role": "user", "content": text}]).entities} <= kinds
+    assert "MEDICAL" in kinds
