@@ -145,3 +145,41 @@ def test_the_tagger_reads_full_width_text_as_ascii(clf: Classifier) -> None:
     kinds = {e.type for e in clf.score([{"role": "user", "content": wide}]).entities}
     assert {e.type for e in clf.score([{"role": "user", "content": text}]).entities} <= kinds
     assert "MEDICAL" in kinds
+
+
+# Dates, prices, counts, versions and a private address in Japanese, Chinese, Korean, Thai and
+# Arabic sentences: nothing personal, whatever the widths and scripts fold makes of them
+_NOT_PERSONAL = [
+    "2023年10月15日に会議があります。",
+    "価格は1,980円です。",
+    "第3章の問題12を解いてください。",
+    "日本の人口は約1億2500万人です。",
+    "Python 3.11で動きますか\uff1f",
+    "バージョン2.4.6にアップデートしました。",
+    "2019年から2023年までのデータを分析して。",
+    "这个函数返回123456789吗\uff1f",
+    "请计算3.14159乘以2。",
+    "在2008年北京奥运会上中国获得了51枚金牌。",
+    "订单号20231015001的状态是什么\uff1f",
+    "东京到大阪的距离是500公里。",
+    "1234567890を素因数分解してください。",
+    "\uff12\uff10\uff12\uff13年",
+    "\uff29\uff33\uff22\uff2e"
+    " \uff19\uff17\uff18\uff0d\uff14\uff0d\uff11\uff12\uff13\uff14\uff15"
+    "\uff0d\uff16\uff17\uff18\uff0d\uff19 の本",  # an ISBN in full-width forms
+    "서울의 인구는 약 9,500,000명입니다.",
+    "2024년 3월 1일에 만나요.",
+    "ราคา ๑,๕๐๐ บาท",
+    "ปี ๒๕๖๖",
+    "المجموع ١٢٣٤٥ ريال",
+    "円周率は3.14159265358979です。",
+    "IPアドレス192.168.1.1に接続できません。",
+    "ポート8080で起動します。",
+]
+
+
+@pytest.mark.parametrize("text", _NOT_PERSONAL)
+def test_numbers_in_other_scripts_that_name_no_one_are_not_sensitive(
+    clf: Classifier, text: str
+) -> None:
+    assert clf.score([{"role": "user", "content": text}]).sensitivity < 0.5
