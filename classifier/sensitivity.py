@@ -62,10 +62,12 @@ def spans_of(
     tagger's, overlaps resolved by type priority, and the health and money terms beside a
     full name among them (`named_facts`); then one `PERSONAL_CONTEXT` span over the whole text
     when the text model flags it (it overlaps the others by design: it says what the text is
-    about, not where). Depends on the text alone. Everything reads the text with its
-    full-width forms and non-ASCII digits as ASCII, and the detectors read it with the
-    letters of scripts written without spaces as spaces (`widths.fold`: one character for
-    one, so the offsets are the original's)."""
+    about, not where). Depends on the text alone. Everything reads the text without its
+    invisible characters (`widths.drop_invisible`; the spans are mapped back to `text`'s
+    offsets at the end) and with its full-width forms, other spaces, dashes and digits as
+    ASCII, and the detectors read it with the letters of scripts written without spaces as
+    spaces (`widths.fold`, one character for one)."""
+    text, kept = widths.drop_invisible(text)
     text = widths.fold(text)
     bag = None if text_model is None else (text_model.n_bits, text_model.weights)
     tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
@@ -76,7 +78,7 @@ def spans_of(
         text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)
     ):
         spans.append((PERSONAL_CONTEXT, 0, len(text)))
-    return tuple(spans)
+    return tuple(spans if kept is None else widths.to_original(spans, kept))
 
 
 def entities_of(

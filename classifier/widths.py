@@ -5,25 +5,38 @@ U+FF10 .. U+FF19, the at sign U+FF20); Arabic, Persian and Hindi writers type ph
 their own digits (U+0660 .. U+0669, U+06F0 .. U+06F9, U+0966 .. U+096F). The detectors'
 validators and the PII tagger read ASCII: before this fold, a full-width card number failed
 Luhn (its digits were not "0"-"9") and a full-width SSN was no SSN, so such a request was
-not sensitive. `fold` maps
+not sensitive. Text copied from web pages and word processors separates a number's groups
+with no-break spaces (U+00A0; French writes U+202F) and hyphens that are not "-" (U+2011,
+the no-break hyphen; U+2013, the en dash): "4111 1111 1111 1111" with no-break spaces was
+no card number. `fold` maps
 - the full-width ASCII variants U+FF01-U+FF5E to U+0021-U+007E;
-- the ideographic space U+3000 to a space;
+- every other space separator (Unicode category Zs) to a space;
+- the hyphens, dashes and minus signs U+2010-U+2015, U+2212, U+FE58, U+FE63 to "-";
 - every other decimal digit (Unicode category Nd, what `re` calls `\\d`) to its ASCII digit;
 - with `blank_unspaced`, the letters of scripts written without spaces between words (Han,
   kana, Hangul, Thai, Lao, Myanmar, Khmer) and CJK punctuation to spaces: the view the
   detectors read. In "番号は4539 1488 0343 6467です" the number touches a word character on
   both sides, where the card pattern wants a boundary, as it does in "abc4539...".
-Each maps one character to one, so every offset found in the folded text is the same offset
+Invisible characters are another matter: a soft hyphen (U+00AD) or a zero-width space
+(U+200B), which web pages and chat apps put into long strings so that they wrap, split an API
+key or a card number for every pattern while the model that receives it reads through them.
+`drop_invisible` removes them, and `to_original` maps the spans found without them back to
+the text's own offsets.
+
+Each fold maps one character to one, so every offset found in the folded text is the same offset
 in the original (NFKC would not do: a ligature becomes two characters). The C kernel
-(`fold_widths`) returns a Latin-1 text as it is at once, and reads any other at ~1 ns a
-character; `fold_reference` is the same in Python.
+(`fold_widths`) seeks a Latin-1 text's only candidate, U+00A0, with `memchr`, and reads any
+other text at ~1 ns a character; `fold_reference` is the same in Python.
 """
 
 from __future__ import annotations
 
+import struct
 import unicodedata
 
 from classifier import native
+
+Span = tuple[str, int, int]
 
 # (first, last) code points of the scripts written without spaces, and CJK punctuation
 UNSPACED = (
@@ -60,14 +73,46 @@ def fold_reference(text: str, blank_unspaced: bool = False) -> str:
     return text if folded == text else folded
 
 
+INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
+
+
+def drop_invisible(text: str) -> tuple[str, list[int] | None]:
+    """`text` without its invisible characters (`INVISIBLE`), and the offset in `text` of
+    each character kept; (`text`, None) when it holds none."""
+    if native.kernels is not None:
+        dropped = native.kernels.drop_invisible(text)
+        if dropped is None:
+            return text, None
+        visible, kept = dropped
+        return visible, [at for (at,) in struct.iter_unpack("q", kept)]
+    return drop_invisible_reference(text)
+
+
+def drop_invisible_reference(text: str) -> tuple[str, list[int] | None]:
+    """`drop_invisible` in Python: the reference for the C kernel."""
+    if text.isascii() or not INVISIBLE.intersection(text):
+        return text, None
+    kept = [i for i, char in enumerate(text) if char not in INVISIBLE]
+    return "".join(text[i] for i in kept), kept
+
+
+def to_original(spans: list[Span], kept: list[int]) -> list[Span]:
+    """Spans found in `drop_invisible`'s text, at the offsets of the text it was given: a span
+    runs from its first character's offset to just after its last's (the invisible
+    characters inside it are inside it still)."""
+    return [(kind, kept[start], kept[end - 1] + 1) for kind, start, end in spans if end > start]
+
+
 def _folded(char: str, blank_unspaced: bool) -> str:
     code = ord(char)
     if code < 0x80:
         return char
     if 0xFF01 <= code <= 0xFF5E:
         return chr(code - 0xFF01 + 0x21)
-    if code == 0x3000:
+    if unicodedata.category(char) == "Zs":
         return " "
+    if 0x2010 <= code <= 0x2015 or code in (0x2212, 0xFE58, 0xFE63):
+        return "-"
     if unicodedata.category(char) == "Nd":
         return chr(0x30 + unicodedata.decimal(char))
     if blank_unspaced and any(first <= code <= last for first, last in UNSPACED):

@@ -158,5 +158,6 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
 PyObject *kernel_phone_starts(PyObject *self, PyObject *args);
 PyObject *kernel_iban_starts(PyObject *self, PyObject *args);
 PyObject *kernel_fold_widths(PyObject *self, PyObject *args);
+PyObject *kernel_drop_invisible(PyObject *self, PyObject *args);
 
 #endif

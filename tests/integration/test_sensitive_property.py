@@ -132,21 +132,25 @@ named_debts = st.builds(  # a money fact beside a full name (`named_facts`)
     st.sampled_from(["a credit card debt of $18,200", "an overdraft of 2,340 EUR",
                      "mortgage arrears", "filed for bankruptcy"]),
 )  # fmt: skip
-# Digits as other scripts write them, and the full-width forms a CJK input method types
-# (`widths.fold`): the same numbers must count the same
+# Digits as other scripts write them, the full-width forms a CJK input method types, no-break
+# spaces and hyphens, zero-width spaces (`widths`): the same numbers must count the same
 _ZEROS = {"full-width": 0xFF10, "arabic-indic": 0x0660, "persian": 0x06F0, "devanagari": 0x0966}
 
 
 def in_script(text: str, script: str) -> str:
     if script == "full-width":  # every printable ASCII character has a full-width form
         return "".join(chr(ord(c) - 0x21 + 0xFF01) if "!" <= c <= "~" else c for c in text)
+    if script == "no-break":  # as a word processor writes a number's spaces and hyphens
+        return text.replace(" ", "\u00a0").replace("-", "\u2011")
+    if script == "zero-width":  # as a page breaks a long string for wrapping
+        return "\u200b".join(text[i : i + 4] for i in range(0, len(text), 4))
     return "".join(chr(_ZEROS[script] + int(c)) if c.isdigit() else c for c in text)
 
 
 written_otherwise = st.builds(  # glued to Japanese or Korean words, as those are written
     lambda pii, script, glue: glue[0] + in_script(pii, script) + glue[1],
     st.one_of(card_numbers(), ssns(), ibans(), emails),
-    st.sampled_from(list(_ZEROS)),
+    st.sampled_from([*_ZEROS, "no-break", "zero-width"]),
     st.sampled_from([("", ""), ("\u756a\u53f7\u306f", "\u3067\u3059"),
                      ("\ubc88\ud638\ub294 ", "\uc785\ub2c8\ub2e4")]),
 )  # fmt: skip

@@ -127,6 +127,19 @@ def test_hard_entity_scores_one() -> None:
         ("call me: +\u0669\u0667\u0661 \u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666\u0667",
          "PHONE_NUMBER", "+\u0669\u0667\u0661 \u0665\u0665 \u0661\u0662\u0663 \u0664\u0665\u0666"
          "\u0667"),
+        # no-break spaces and hyphens from web pages and word processors
+        ("card 4111\u00a01111\u00a01111\u00a01111 please", "CREDIT_CARD",
+         "4111\u00a01111\u00a01111\u00a01111"),
+        ("appelez le 06\u202f12\u202f34\u202f56\u202f78", "PHONE_NUMBER",
+         "06\u202f12\u202f34\u202f56\u202f78"),
+        ("SSN 521\u201344\u20119382", "US_SSN", "521\u201344\u20119382"),
+        # invisible characters inside a key, a card number, an address (their own offsets)
+        ("key AKIA\u200bIOSFODNN7EXAMPLE", "SECRET", "AKIA\u200bIOSFODNN7EXAMPLE"),
+        ("token ghp_\u00adaBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789ab ok", "SECRET",
+         "ghp_\u00adaBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789ab"),
+        ("card 4111\u200b1111\u200b1111\u200b1111.", "CREDIT_CARD",
+         "4111\u200b1111\u200b1111\u200b1111"),
+        ("\ufeffmail jane\u200d@example.com", "EMAIL", "jane\u200d@example.com"),
     ],
 )  # fmt: skip
 def test_numbers_in_other_widths_and_scripts_are_found_at_their_own_offsets(
