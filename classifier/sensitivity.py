@@ -63,22 +63,20 @@ def spans_of(
     full name among them (`named_facts`); then one `PERSONAL_CONTEXT` span over the whole text
     when the text model flags it (it overlaps the others by design: it says what the text is
     about, not where). Depends on the text alone. Everything reads the text without its
-    invisible characters (`widths.drop_invisible`; the spans are mapped back to `text`'s
-    offsets at the end) and with its full-width forms, other spaces, dashes and digits as
-    ASCII, and the detectors read it with the letters of scripts written without spaces as
-    spaces (`widths.fold`, one character for one)."""
-    text, kept = widths.drop_invisible(text)
-    text = widths.fold(text)
+    invisible characters (the spans are mapped back to `text`'s offsets at the end) and with
+    its full-width forms, other spaces, dashes and digits as ASCII, and the detectors read
+    it with the letters of scripts written without spaces as spaces (`widths.views`)."""
+    seen = widths.views(text)
+    text = seen.plain
     bag = None if text_model is None else (text_model.n_bits, text_model.weights)
     tagged, total = tagger.tag_and_sum(featurizer, text, bag)  # one scan for both models
-    found = detectors.detect(widths.fold(text, blank_unspaced=True), compiled)
-    spans = detectors.resolve_overlaps(found + tagged)
+    spans = detectors.resolve_overlaps(detectors.detect(seen.detect, compiled) + tagged)
     spans = named_facts.with_facts(text, spans, compiled.facts)
     if text_model is not None and (
         text_model.flags(featurizer, text) if total is None else text_model.flags_sum(total)
     ):
         spans.append((PERSONAL_CONTEXT, 0, len(text)))
-    return tuple(spans if kept is None else widths.to_original(spans, kept))
+    return tuple(spans if seen.kept is None else widths.to_original(spans, seen.kept))
 
 
 def entities_of(

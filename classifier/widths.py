@@ -23,16 +23,18 @@ key or a card number for every pattern while the model that receives it reads th
 `drop_invisible` removes them, and `to_original` maps the spans found without them back to
 the text's own offsets.
 
-Each fold maps one character to one, so every offset found in the folded text is the same offset
-in the original (NFKC would not do: a ligature becomes two characters). The C kernel
-(`fold_widths`) seeks a Latin-1 text's only candidate, U+00A0, with `memchr`, and reads any
-other text at ~1 ns a character; `fold_reference` is the same in Python.
+Each fold maps one character to one, so every offset found in the folded text is the same
+offset in the original (NFKC would not do: a ligature becomes two characters). `views` makes
+both views and the offsets in one C pass (`text_views`), which seeks a Latin-1 text's only
+candidates, U+00A0 and U+00AD, with `memchr` and reads any other text at ~1 ns a character;
+`views_reference` is the same in Python.
 """
 
 from __future__ import annotations
 
 import struct
 import unicodedata
+from dataclasses import dataclass
 
 from classifier import native
 
@@ -56,17 +58,42 @@ UNSPACED = (
 )
 
 
-def fold(text: str, blank_unspaced: bool = False) -> str:
-    """`text` with full-width forms and non-ASCII digits as ASCII, and with
-    `blank_unspaced` the letters of unspaced scripts as spaces (the same length); `text`
-    itself when nothing changes."""
-    if native.kernels is not None:
-        return native.kernels.fold_widths(text, blank_unspaced)
-    return fold_reference(text, blank_unspaced)
+@dataclass(frozen=True, slots=True)
+class Views:
+    """What the classifier reads of a text: `plain` (invisible characters dropped, the rest
+    folded) for the PII student, `detect` (also the unspaced scripts' letters as spaces) for
+    the detectors, and `kept`, the offset in the text of each character of both, or None
+    when no character was dropped (the offsets are the text's own)."""
+
+    plain: str
+    detect: str
+    kept: list[int] | None
+
+
+def views(text: str) -> Views:
+    """`text`'s views, in one C pass; `text` itself for all when nothing changes."""
+    if native.kernels is None:
+        return views_reference(text)
+    made = native.kernels.text_views(text)
+    if made is None:
+        return Views(text, text, None)
+    plain, detect, kept = made
+    return Views(
+        plain, detect, None if kept is None else [at for (at,) in struct.iter_unpack("q", kept)]
+    )
+
+
+def views_reference(text: str) -> Views:
+    """`views` in Python: the reference for the C kernel."""
+    visible, kept = drop_invisible_reference(text)
+    plain = fold_reference(visible)
+    return Views(plain, fold_reference(plain, blank_unspaced=True), kept)
 
 
 def fold_reference(text: str, blank_unspaced: bool = False) -> str:
-    """`fold` in Python: the reference for the C kernel."""
+    """`text` with full-width forms, other spaces, dashes and digits as ASCII, and with
+    `blank_unspaced` the letters of unspaced scripts as spaces (the same length); `text`
+    itself when nothing changes."""
     if text.isascii():
         return text
     folded = "".join(_folded(char, blank_unspaced) for char in text)
@@ -76,20 +103,9 @@ def fold_reference(text: str, blank_unspaced: bool = False) -> str:
 INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff")
 
 
-def drop_invisible(text: str) -> tuple[str, list[int] | None]:
+def drop_invisible_reference(text: str) -> tuple[str, list[int] | None]:
     """`text` without its invisible characters (`INVISIBLE`), and the offset in `text` of
     each character kept; (`text`, None) when it holds none."""
-    if native.kernels is not None:
-        dropped = native.kernels.drop_invisible(text)
-        if dropped is None:
-            return text, None
-        visible, kept = dropped
-        return visible, [at for (at,) in struct.iter_unpack("q", kept)]
-    return drop_invisible_reference(text)
-
-
-def drop_invisible_reference(text: str) -> tuple[str, list[int] | None]:
-    """`drop_invisible` in Python: the reference for the C kernel."""
     if text.isascii() or not INVISIBLE.intersection(text):
         return text, None
     kept = [i for i, char in enumerate(text) if char not in INVISIBLE]
@@ -97,9 +113,9 @@ def drop_invisible_reference(text: str) -> tuple[str, list[int] | None]:
 
 
 def to_original(spans: list[Span], kept: list[int]) -> list[Span]:
-    """Spans found in `drop_invisible`'s text, at the offsets of the text it was given: a span
-    runs from its first character's offset to just after its last's (the invisible
-    characters inside it are inside it still)."""
+    """Spans found in a text without its invisible characters, at the offsets of the text
+    they were dropped from (`kept`): a span runs from its first character's offset to just
+    after its last's (the invisible characters inside it are inside it still)."""
     return [(kind, kept[start], kept[end - 1] + 1) for kind, start, end in spans if end > start]
 
 

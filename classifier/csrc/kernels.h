@@ -157,7 +157,6 @@ PyObject *kernel_around(PyObject *self, PyObject *args);
 PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
 PyObject *kernel_phone_starts(PyObject *self, PyObject *args);
 PyObject *kernel_iban_starts(PyObject *self, PyObject *args);
-PyObject *kernel_fold_widths(PyObject *self, PyObject *args);
-PyObject *kernel_drop_invisible(PyObject *self, PyObject *args);
+PyObject *kernel_text_views(PyObject *self, PyObject *args);
 
 #endif

@@ -14,8 +14,8 @@
  * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs, and
  *            phone_starts,          where a phone number or an IBAN can start (numeric)
  *            iban_starts
- * widths.c   fold_widths,           full-width forms, other spaces, dashes and digits as
- *            drop_invisible         ASCII; zero-width characters dropped (widths)
+ * widths.c   text_views             invisible characters dropped, full-width forms, other
+ *                                   spaces, dashes and digits as ASCII (widths)
  *
  * Each re-implements numpy or `re` reference code that stays in the Python modules: the same
  * bytes in give the same results out (bit for bit, or within 1e-12 for the head's sums), and
@@ -48,10 +48,8 @@ static PyMethodDef methods[] = {
      "phone_starts(text, start, end) -> int64 positions where a phone number can start, as bytes"},
     {"iban_starts", kernel_iban_starts, METH_VARARGS,
      "iban_starts(text, start, end) -> int64 positions where an IBAN can start, as bytes"},
-    {"fold_widths", kernel_fold_widths, METH_VARARGS,
-     "fold_widths(text[, blank_unspaced]) -> text with full-width forms and digits as ASCII"},
-    {"drop_invisible", kernel_drop_invisible, METH_VARARGS,
-     "drop_invisible(text) -> None or (text without invisible characters, int64 offsets)"},
+    {"text_views", kernel_text_views, METH_VARARGS,
+     "text_views(text) -> None or (plain, detect_view, int64 offsets kept or None)"},
     {"capitalised_words", kernel_capitalised_words, METH_VARARGS,
      "capitalised_words(text, words) -> (int64 (start, end) pairs, int64 hit indices) as bytes"},
     {"words", kernel_words, METH_VARARGS, "words(data, max_bytes) -> (starts, ends, hashes) as bytes"},

@@ -1,12 +1,14 @@
-/* fold_widths(text, blank_unspaced) -> str: `widths.fold` in one pass, one character for
- * one. Full-width forms U+FF01-U+FF5E become U+0021-U+007E, every other space separator
- * (category Zs: the no-break space, the narrow one French writes in numbers, the ideographic
- * one) a space, the Unicode hyphens, dashes and minus signs "-", and every other decimal
- * digit (what `re` calls `\d`, category Nd) its ASCII digit. With `blank_unspaced`, the
- * letters and marks of scripts written without spaces between words (Han, kana, Hangul,
- * Thai, Lao, Myanmar, Khmer) and CJK punctuation become spaces. A text with none of them is
- * returned as it is; a Latin-1 text can only hold the no-break space U+00A0, sought by
- * memchr. */
+/* text_views(text) -> None, or (plain, detect_view, kept): `widths.views` in C.
+ *
+ * plain: `text` without its invisible characters (soft hyphen, zero-width space, joiners, word
+ * joiner, BOM), and with its full-width forms U+FF01-U+FF5E as U+0021-U+007E, its other
+ * space separators (category Zs) as spaces, its Unicode hyphens, dashes and minus signs as
+ * "-", and its other decimal digits (what `re` calls `\d`, category Nd) as ASCII digits.
+ * detect_view: `plain` with the letters and marks of scripts written without spaces between
+ * words (Han, kana, Hangul, Thai, Lao, Myanmar, Khmer) and CJK punctuation as spaces.
+ * kept: None, or the int64 offset in `text` of each character of `plain` (as bytes) when
+ * invisible characters were dropped. None for all when nothing changes: a Latin-1 text can
+ * only hold U+00A0 and U+00AD, sought by memchr; any other is read once, ~1 ns a character. */
 #include "kernels.h"
 
 static inline int is_unspaced(Py_UCS4 c) {
@@ -44,37 +46,7 @@ static inline Py_UCS4 folded(Py_UCS4 c, int blank_unspaced) {
     return c;
 }
 
-PyObject *kernel_fold_widths(PyObject *self, PyObject *args) {
-    PyObject *text;
-    int blank_unspaced = 0;
-    if (!PyArg_ParseTuple(args, "U|p", &text, &blank_unspaced)) return NULL;
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), first = n;
-    if (kind == PyUnicode_1BYTE_KIND) { /* of Latin-1, only the no-break space is folded */
-        const unsigned char *nbsp = memchr(data, 0xA0, (size_t)n);
-        if (nbsp) first = nbsp - (const unsigned char *)data;
-    } else {
-        for (first = 0; first < n; first++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, first);
-            if (folded(c, blank_unspaced) != c) break;
-        }
-    }
-    if (first == n) {
-        Py_INCREF(text);
-        return text;
-    }
-    Py_UCS4 *out = PyMem_Malloc(n * sizeof(Py_UCS4));
-    if (!out) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++)
-        out[i] = folded(PyUnicode_READ(kind, data, i), blank_unspaced);
-    /* the canonical (most compact) form of the result, as every str must be */
-    PyObject *result = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, n);
-    PyMem_Free(out);
-    return result;
-}
-
-/* the invisible characters `drop_invisible` removes: the soft hyphen, the Mongolian vowel
+/* the invisible characters dropped: the soft hyphen, the Mongolian vowel
  * separator, zero-width space, non-joiner and joiner, word joiner, invisible operators, and
  * the zero-width no-break space (byte-order mark) */
 static inline int is_invisible(Py_UCS4 c) {
@@ -82,43 +54,57 @@ static inline int is_invisible(Py_UCS4 c) {
            (c >= 0x2060 && c <= 0x2064) || c == 0xFEFF;
 }
 
-/* drop_invisible(text) -> None, or (text without its invisible characters, int64 offset in
- * `text` of each character kept, as bytes). A Latin-1 text can only hold the soft hyphen
- * U+00AD, sought by memchr. */
-PyObject *kernel_drop_invisible(PyObject *self, PyObject *args) {
+static inline int changes(Py_UCS4 c) { return is_invisible(c) || folded(c, 1) != c; }
+
+PyObject *kernel_text_views(PyObject *self, PyObject *args) {
     PyObject *text;
     if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text), first = n;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), first = n, dropped = 0;
     if (kind == PyUnicode_1BYTE_KIND) {
-        const unsigned char *soft = memchr(data, 0xAD, (size_t)n);
-        if (soft) first = soft - (const unsigned char *)data;
+        if (memchr(data, 0xA0, (size_t)n) || memchr(data, 0xAD, (size_t)n)) first = 0;
+    } else if (kind == PyUnicode_2BYTE_KIND) { /* most non-Latin-1 prompts: one loop per kind, */
+        const Py_UCS2 *u = data;                  /* ASCII characters skipped in two instructions */
+        for (first = 0; first < n; first++)
+            if (u[first] >= 128 && changes(u[first])) break;
     } else {
-        for (first = 0; first < n && !is_invisible(PyUnicode_READ(kind, data, first)); first++)
-            ;
+        const Py_UCS4 *u = data;
+        for (first = 0; first < n; first++)
+            if (u[first] >= 128 && changes(u[first])) break;
     }
     if (first == n) Py_RETURN_NONE;
-    Py_UCS4 *out = PyMem_Malloc(n * sizeof(Py_UCS4));
-    int64_t *kept = PyMem_Malloc(n * sizeof(int64_t));
-    if (!out || !kept) {
-        PyMem_Free(out);
+    Py_UCS4 *plain = PyMem_Malloc(2 * n * sizeof(Py_UCS4) + 1);
+    int64_t *kept = PyMem_Malloc(n * sizeof(int64_t) + 1);
+    if (!plain || !kept) {
+        PyMem_Free(plain);
         PyMem_Free(kept);
         return PyErr_NoMemory();
     }
+    Py_UCS4 *blanked = plain + n;
     Py_ssize_t count = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (is_invisible(c)) continue;
-        out[count] = c;
+        if (c >= 128 && is_invisible(c)) {
+            dropped = 1;
+            continue;
+        }
+        plain[count] = folded(c, 0);
+        blanked[count] = folded(c, 1);
         kept[count++] = i;
     }
-    PyObject *visible = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, out, count);
-    PyObject *offsets = PyBytes_FromStringAndSize((const char *)kept, count * sizeof(int64_t));
-    PyMem_Free(out);
+    /* the canonical (most compact) form of each result, as every str must be */
+    PyObject *plain_s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, plain, count);
+    PyObject *blanked_s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, blanked, count);
+    PyObject *kept_b = dropped ? PyBytes_FromStringAndSize((const char *)kept,
+                                                           count * sizeof(int64_t))
+                               : Py_NewRef(Py_None);
+    PyMem_Free(plain);
     PyMem_Free(kept);
-    PyObject *result = visible && offsets ? PyTuple_Pack(2, visible, offsets) : NULL;
-    Py_XDECREF(visible);
-    Py_XDECREF(offsets);
+    PyObject *result =
+        plain_s && blanked_s && kept_b ? PyTuple_Pack(3, plain_s, blanked_s, kept_b) : NULL;
+    Py_XDECREF(plain_s);
+    Py_XDECREF(blanked_s);
+    Py_XDECREF(kept_b);
     return result;
 }

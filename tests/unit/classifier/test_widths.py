@@ -1,5 +1,5 @@
-"""`widths.fold`: full-width forms and non-ASCII digits as ASCII, one character for one, the C
-kernel held to the Python reference."""
+"""`widths`: invisible characters dropped, full-width forms, other spaces, dashes and digits
+as ASCII, unspaced scripts blanked for the detectors; the C kernel held to the reference."""
 
 from __future__ import annotations
 
@@ -27,55 +27,61 @@ from classifier import native, widths
     ],
 )
 def test_fold(text: str, blank: bool, want: str) -> None:
-    assert widths.fold(text, blank) == want
     assert widths.fold_reference(text, blank) == want
-
-
-def test_a_text_with_nothing_to_fold_is_returned_as_it_is() -> None:
-    for text in ("plain ASCII", "caf\u00e9 \u2019quoted\u2019", "\u6f22\u5b57", "\u00ad\u00e9"):
-        assert widths.fold(text) is text
-        assert widths.fold_reference(text) is text
-    assert widths.fold("\u6f22\u5b57", blank_unspaced=True) == "  "
-
-
-# every kind of character the fold looks at: ASCII, Latin-1, full-width forms and their
-# neighbours, digits of many scripts (and the Nd characters of the supplementary plane),
-# unspaced scripts at their range edges, and characters that look like digits but are not Nd
-_EDGES = (0xFF00, 0xFF01, 0xFF10, 0xFF5E, 0xFF5F, 0xFF60, 0xFF61, 0xFFDC, 0xFFDD, 0x3000,
-          0x3001, 0x30FF, 0x3100, 0x0DFF, 0x0E00, 0x0EFF, 0x0F00, 0x4E00, 0x9FFF, 0xAC00,
-          0xD7AF, 0x20000, 0x3FFFF, 0x40000, 0x2460, 0x00B2, 0x1D7CE, 0x1FBF0, 0x104A0,
-          0x00A0, 0x00A1, 0x00AD, 0x1680, 0x1FFF, 0x2000, 0x200A, 0x200B, 0x200F, 0x2010,
-          0x2015, 0x2016, 0x202F, 0x205F, 0x2212, 0x2213, 0xFE58, 0xFE63)  # fmt: skip
-_CHARS = st.one_of(
-    st.characters(max_codepoint=0x2FF),
-    st.sampled_from([chr(code) for code in _EDGES]),
-    st.characters(categories=["Nd", "Lo", "Zs"]),
-)
-
-
-@settings(max_examples=500, deadline=None)
-@given(text=st.text(_CHARS, max_size=30), blank=st.booleans())
-@example(text="\U0001d7ce\U0001fbf0\U000104a0", blank=False)  # mathematical, segmented, Osmanya
-def test_the_c_fold_equals_the_reference_and_keeps_every_offset(text: str, blank: bool) -> None:
-    want = widths.fold_reference(text, blank)
-    assert len(want) == len(text)
-    if native.kernels is not None:
-        assert native.kernels.fold_widths(text, blank) == want
+    seen = widths.views(text)
+    assert (seen.detect if blank else seen.plain) == want
 
 
 @pytest.mark.parametrize(
     ("text", "visible", "kept"),
     [
-        ("plain", "plain", None),
-        ("caf\u00e9", "caf\u00e9", None),
         ("a\u00adb", "ab", [0, 2]),  # a soft hyphen in Latin-1 text
         ("AKIA\u200bIO\ufeff", "AKIAIO", [0, 1, 2, 3, 5, 6]),
         ("\u200b\u200c\u200d", "", []),
+        ("x\u200b\uff14", "x4", [0, 2]),  # dropped and folded
     ],
 )
-def test_drop_invisible(text: str, visible: str, kept: list[int] | None) -> None:
-    assert widths.drop_invisible(text) == (visible, kept)
-    assert widths.drop_invisible_reference(text) == (visible, kept)
+def test_invisible_characters_are_dropped(text: str, visible: str, kept: list[int]) -> None:
+    assert widths.views(text) == widths.Views(visible, visible, kept)
+    assert widths.views_reference(text) == widths.Views(visible, visible, kept)
+
+
+def test_a_text_with_nothing_to_change_is_returned_as_it_is() -> None:
+    for text in ("plain ASCII", "caf\u00e9 \u2019quoted\u2019", "\u00e9\u00ff", ""):
+        assert widths.views(text) == widths.Views(text, text, None)
+        assert widths.views(text).plain is text
+        assert widths.views_reference(text) == widths.Views(text, text, None)
+    assert widths.views("\u6f22\u5b57") == widths.Views("\u6f22\u5b57", "  ", None)
+
+
+# every kind of character the views look at: ASCII, Latin-1, full-width forms and their
+# neighbours, digits of many scripts (and the Nd characters of the supplementary plane),
+# unspaced scripts at their range edges, spaces, dashes, invisible characters, and
+# characters that look like digits but are not Nd
+_EDGES = (0xFF00, 0xFF01, 0xFF10, 0xFF5E, 0xFF5F, 0xFF60, 0xFF61, 0xFFDC, 0xFFDD, 0x3000,
+          0x3001, 0x30FF, 0x3100, 0x0DFF, 0x0E00, 0x0EFF, 0x0F00, 0x4E00, 0x9FFF, 0xAC00,
+          0xD7AF, 0x20000, 0x3FFFF, 0x40000, 0x2460, 0x00B2, 0x1D7CE, 0x1FBF0, 0x104A0,
+          0x00A0, 0x00A1, 0x00AD, 0x1680, 0x1FFF, 0x2000, 0x200A, 0x200B, 0x200F, 0x2010,
+          0x2015, 0x2016, 0x202F, 0x205F, 0x2212, 0x2213, 0xFE58, 0xFE63, 0x180E, 0x2060,
+          0x2064, 0x2065, 0xFEFF)  # fmt: skip
+_CHARS = st.one_of(
+    st.characters(max_codepoint=0x2FF),
+    st.sampled_from([chr(code) for code in _EDGES]),
+    st.characters(categories=["Nd", "Lo", "Zs", "Pd", "Cf"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=st.text(_CHARS, max_size=30))
+@example(text="\U0001d7ce\U0001fbf0\U000104a0")  # mathematical, segmented, Osmanya digits
+@example(text="\u00e9\u00a0\u00ad")  # Latin-1 with both of its candidates
+def test_the_c_views_equal_the_reference(text: str) -> None:
+    want = widths.views_reference(text)
+    assert (
+        len(want.plain) == len(want.detect) == len(text) - sum(c in widths.INVISIBLE for c in text)
+    )
+    if native.kernels is not None:
+        assert widths.views(text) == want
 
 
 @settings(max_examples=500, deadline=None)
@@ -87,8 +93,6 @@ def test_spans_without_invisible_characters_map_back_to_the_same_characters(
     text: str, cuts: list[tuple[int, int]]
 ) -> None:
     visible, kept = widths.drop_invisible_reference(text)
-    if native.kernels is not None:
-        assert widths.drop_invisible(text) == (visible, kept)
     if kept is None:
         assert visible == text
         return
