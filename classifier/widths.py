@@ -1,33 +1,34 @@
-"""Full-width forms and non-ASCII digits read as ASCII, one character for one.
+"""What the classifier reads of a text: no invisible characters, and ASCII where Unicode
+writes the same thing otherwise.
 
 A CJK input method types a card number or an e-mail address in full-width forms (the digits
 U+FF10 .. U+FF19, the at sign U+FF20); Arabic, Persian and Hindi writers type phone numbers in
-their own digits (U+0660 .. U+0669, U+06F0 .. U+06F9, U+0966 .. U+096F). The detectors'
-validators and the PII tagger read ASCII: before this fold, a full-width card number failed
-Luhn (its digits were not "0"-"9") and a full-width SSN was no SSN, so such a request was
-not sensitive. Text copied from web pages and word processors separates a number's groups
-with no-break spaces (U+00A0; French writes U+202F) and hyphens that are not "-" (U+2011,
-the no-break hyphen; U+2013, the en dash): "4111 1111 1111 1111" with no-break spaces was
-no card number. `fold` maps
+their own digits (U+0660 .. U+0669, U+06F0 .. U+06F9, U+0966 .. U+096F); text copied from web
+pages and word processors separates a number's groups with no-break spaces (U+00A0; French
+writes U+202F) and hyphens that are not "-" (U+2011, the no-break hyphen; U+2013, the en
+dash). The detectors' validators and the PII tagger read ASCII: before these views a
+full-width card number failed Luhn (its digits were not "0"-"9"), a card number with
+no-break spaces was no card number, and a full-width SSN was no SSN, so such a request was
+not sensitive. Both views (`views`) map, one character for one,
 - the full-width ASCII variants U+FF01-U+FF5E to U+0021-U+007E;
 - every other space separator (Unicode category Zs) to a space;
 - the hyphens, dashes and minus signs U+2010-U+2015, U+2212, U+FE58, U+FE63 to "-";
 - every other decimal digit (Unicode category Nd, what `re` calls `\\d`) to its ASCII digit;
-- with `blank_unspaced`, the letters of scripts written without spaces between words (Han,
-  kana, Hangul, Thai, Lao, Myanmar, Khmer) and CJK punctuation to spaces: the view the
-  detectors read. In "番号は4539 1488 0343 6467です" the number touches a word character on
-  both sides, where the card pattern wants a boundary, as it does in "abc4539...".
+and the detectors' view (`Views.detect`) also maps the letters of scripts written without
+spaces between words (Han, kana, Hangul, Thai, Lao, Myanmar, Khmer) and CJK punctuation to
+spaces: in "番号は4539 1488 0343 6467です" the number touches a word character on both sides,
+where the card pattern wants a boundary, as it does in "abc4539...".
+
 Invisible characters are another matter: a soft hyphen (U+00AD) or a zero-width space
 (U+200B), which web pages and chat apps put into long strings so that they wrap, split an API
 key or a card number for every pattern while the model that receives it reads through them.
-`drop_invisible` removes them, and `to_original` maps the spans found without them back to
-the text's own offsets.
+Both views drop them, `Views.kept` holds the offset of each character kept, and
+`to_original` maps the spans found back to the text's own offsets.
 
-Each fold maps one character to one, so every offset found in the folded text is the same
-offset in the original (NFKC would not do: a ligature becomes two characters). `views` makes
-both views and the offsets in one C pass (`text_views`), which seeks a Latin-1 text's only
-candidates, U+00A0 and U+00AD, with `memchr` and reads any other text at ~1 ns a character;
-`views_reference` is the same in Python.
+The mappings keep every other offset (NFKC would not: a ligature becomes two characters).
+`views` makes both views and the offsets in one C pass (`text_views`), which seeks a Latin-1
+text's only candidates, U+00A0 and U+00AD, with `memchr` and reads any other text at ~1 ns a
+character; `views_reference` is the same in Python.
 """
 
 from __future__ import annotations
