@@ -74,28 +74,53 @@ PyObject *kernel_text_views(PyObject *self, PyObject *args) {
             if (u[first] >= 128 && changes(u[first])) break;
     }
     if (first == n) Py_RETURN_NONE;
-    Py_UCS4 *plain = PyMem_Malloc(2 * n * sizeof(Py_UCS4) + 1);
+    /* folding only lowers code points: the views fit the text's own kind (1, 2 or 4 bytes a
+     * character, the kind's value) */
+    char *plain = PyMem_Malloc(2 * n * kind + 1);
     int64_t *kept = PyMem_Malloc(n * sizeof(int64_t) + 1);
     if (!plain || !kept) {
         PyMem_Free(plain);
         PyMem_Free(kept);
         return PyErr_NoMemory();
     }
-    Py_UCS4 *blanked = plain + n;
+    char *blanked = plain + n * kind;
+    int unspaced = 0;
     Py_ssize_t count = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= 128 && is_invisible(c)) {
-            dropped = 1;
-            continue;
-        }
-        plain[count] = folded(c, 0);
-        blanked[count] = folded(c, 1);
-        kept[count++] = i;
-    }
-    /* the canonical (most compact) form of each result, as every str must be */
-    PyObject *plain_s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, plain, count);
-    PyObject *blanked_s = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, blanked, count);
+    /* one loop per kind: an ASCII character (most of any prompt) is copied as it is */
+#define VIEWS_LOOP(T)                                                                    \
+    do {                                                                                 \
+        const T *in = data;                                                              \
+        T *p = (T *)plain, *b = (T *)blanked;                                            \
+        for (Py_ssize_t i = 0; i < n; i++) {                                             \
+            Py_UCS4 c = in[i];                                                           \
+            if (c < 128) {                                                               \
+                p[count] = b[count] = (T)c;                                              \
+                kept[count++] = i;                                                       \
+                continue;                                                                \
+            }                                                                            \
+            if (is_invisible(c)) {                                                       \
+                dropped = 1;                                                             \
+                continue;                                                                \
+            }                                                                            \
+            Py_UCS4 f = folded(c, 0), u = folded(c, 1);                                  \
+            unspaced |= u != f;                                                          \
+            p[count] = (T)f;                                                             \
+            b[count] = (T)u;                                                             \
+            kept[count++] = i;                                                           \
+        }                                                                                \
+    } while (0)
+    if (kind == PyUnicode_1BYTE_KIND)
+        VIEWS_LOOP(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        VIEWS_LOOP(Py_UCS2);
+    else
+        VIEWS_LOOP(Py_UCS4);
+#undef VIEWS_LOOP
+    /* the canonical (most compact) form of each result, as every str must be; the detectors'
+     * view is the plain one itself when the text holds no unspaced script */
+    PyObject *plain_s = PyUnicode_FromKindAndData(kind, plain, count);
+    PyObject *blanked_s = unspaced ? PyUnicode_FromKindAndData(kind, blanked, count)
+                                   : Py_XNewRef(plain_s);
     PyObject *kept_b = dropped ? PyBytes_FromStringAndSize((const char *)kept,
                                                            count * sizeof(int64_t))
                                : Py_NewRef(Py_None);
