@@ -173,6 +173,17 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
     return spans_finish(&out, failed);
 }
 
+/* the (text, start, end) arguments of the *_starts kernels: the text, and the range clipped
+ * to it; -1 with an error set */
+static int range_args(PyObject *args, Text *t, Py_ssize_t *start, Py_ssize_t *end) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "Unn", &text, start, end)) return -1;
+    *t = (Text){PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    if (*start < 0) *start = 0;
+    if (*end > t->n) *end = t->n;
+    return 0;
+}
+
 /* phone_starts(text, start, end) -> int64 positions as bytes: every position in [start, end)
  * where `numeric`'s phone pattern can begin a match, in order. A superset of its match
  * starts, narrowed by what each branch needs first:
@@ -184,13 +195,10 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
  * Tables of numbers hold hundreds of digits but few such starts, and prose none; `re`
  * tries the pattern at every position of a window otherwise. */
 PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
-    PyObject *text;
+    Text t;
     Py_ssize_t start, end;
-    if (!PyArg_ParseTuple(args, "Unn", &text, &start, &end)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    if (range_args(args, &t, &start, &end) < 0) return NULL;
     Spans out = {NULL, 0, 0};
-    if (start < 0) start = 0;
-    if (end > t.n) end = t.n;
     for (Py_ssize_t p = start; p < end; p++) {
         Py_UCS4 c = PyUnicode_READ(t.kind, t.data, p);
         int digit = is_digit_char(c);
@@ -222,13 +230,10 @@ PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
  * where `numeric`'s IBAN pattern can begin a match (`\b[A-Z]{2}\d{2}`: two capital ASCII
  * letters after no word character, then two digits), in order. */
 PyObject *kernel_iban_starts(PyObject *self, PyObject *args) {
-    PyObject *text;
+    Text t;
     Py_ssize_t start, end;
-    if (!PyArg_ParseTuple(args, "Unn", &text, &start, &end)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    if (range_args(args, &t, &start, &end) < 0) return NULL;
     Spans out = {NULL, 0, 0};
-    if (start < 0) start = 0;
-    if (end > t.n) end = t.n;
     for (Py_ssize_t p = start; p + 3 < end; p++) {
         Py_UCS4 c = PyUnicode_READ(t.kind, t.data, p);
         if (c < 'A' || c > 'Z') continue;
