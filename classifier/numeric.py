@@ -70,8 +70,9 @@ def build() -> NumberPatterns:
                                r"(?:\s?(?:x|ext\.?\s?)\d{1,5})?"
                                r"(?!\w|-\d|\.\d)"),
         phone_cue=re.compile("|".join(map(re.escape, _PHONE_CUES))),
-        iban=_starting_with("[A-Z]", r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}"
-                                     r"(?:[ -]?[A-Z0-9]{1,3})?\b"),
+        # in either case: people type "gb29 nwbk ..." too (`is_iban` reads it upper-cased)
+        iban=_starting_with("[A-Za-z]", r"\b[A-Za-z]{2}\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}"
+                                        r"(?:[ -]?[A-Za-z0-9]{1,3})?\b"),
         ipv4=_starting_with(r"\d", r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)"),
         ipv6=_starting_with("[0-9A-Fa-f:]", r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}"
                                              r"(?::|[0-9A-Fa-f]{1,4})(?![\w:])"),
@@ -196,7 +197,7 @@ def phone_matches(text: str, p: NumberPatterns, start: int, end: int) -> list[re
 
 
 def iban_matches(text: str, p: NumberPatterns, start: int, end: int) -> list[re.Match[str]]:
-    """`p.iban.finditer(text, start, end)`, tried only where `iban_starts` finds two capital
+    """`p.iban.finditer(text, start, end)`, tried only where `iban_starts` finds two ASCII
     letters and two digits at a word's start (most windows hold none)."""
     if native.kernels is None:
         return list(p.iban.finditer(text, start, end))

@@ -41,6 +41,8 @@ static inline int is_word_char(Py_UCS4 c) {
     return Py_UNICODE_ISALNUM(c);
 }
 
+static inline int is_ascii_letter(Py_UCS4 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
 /* digits from i, counting at most `cap` */
 static inline Py_ssize_t digits_from(const Text *t, Py_ssize_t i, Py_ssize_t cap) {
     Py_ssize_t k = 0;
@@ -227,8 +229,8 @@ PyObject *kernel_phone_starts(PyObject *self, PyObject *args) {
 }
 
 /* iban_starts(text, start, end) -> int64 positions as bytes: every position in [start, end)
- * where `numeric`'s IBAN pattern can begin a match (`\b[A-Z]{2}\d{2}`: two capital ASCII
- * letters after no word character, then two digits), in order. */
+ * where `numeric`'s IBAN pattern can begin a match (`\b[A-Za-z]{2}\d{2}`: two ASCII letters
+ * after no word character, then two digits), in order. */
 PyObject *kernel_iban_starts(PyObject *self, PyObject *args) {
     Text t;
     Py_ssize_t start, end;
@@ -236,9 +238,8 @@ PyObject *kernel_iban_starts(PyObject *self, PyObject *args) {
     Spans out = {NULL, 0, 0};
     for (Py_ssize_t p = start; p + 3 < end; p++) {
         Py_UCS4 c = PyUnicode_READ(t.kind, t.data, p);
-        if (c < 'A' || c > 'Z') continue;
-        Py_UCS4 next = char_at(&t, p + 1);
-        if (next < 'A' || next > 'Z' || digits_from(&t, p + 2, 2) < 2 ||
+        if (!is_ascii_letter(c)) continue;
+        if (!is_ascii_letter(char_at(&t, p + 1)) || digits_from(&t, p + 2, 2) < 2 ||
             is_word_char(char_at(&t, p - 1)))
             continue;
         if (spans_push(&out, p) < 0) return spans_finish(&out, 1);

@@ -24,6 +24,7 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("card 4111-1111-1111-1111.", "CREDIT_CARD", "4111-1111-1111-1111"),
         ("IBAN GB29 NWBK 6016 1331 9268 19 flagged", "IBAN", "GB29 NWBK 6016 1331 9268 19"),
         ("pay DE89370400440532013000 now", "IBAN", "DE89370400440532013000"),
+        ("my iban is gb29 nwbk 6016 1331 9268 19", "IBAN", "gb29 nwbk 6016 1331 9268 19"),
         ("SSN 521-44-9382 leaked", "US_SSN", "521-44-9382"),
         ("my ssn is 521449382", "US_SSN", "521449382"),
         ("My ITIN is 912-70-1234", "US_ITIN", "912-70-1234"),

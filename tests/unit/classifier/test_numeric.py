@@ -165,7 +165,7 @@ def test_phone_pattern_tried_where_it_can_start_finds_what_it_finds_everywhere(t
 _IBANISH = st.lists(
     st.sampled_from(
         ["GB", "DE", "ZA", "AZ", "G", "B", "29", "2", "NWBK", "6016", "1331", "926", "89", "3704",
-         " ", "-", "a", "_", "\u0663", "\u00c9", "x", ".", "\n"]
+         " ", "-", "a", "_", "\u0663", "\u00c9", "x", ".", "\n", "gb", "de", "zz", "Nw", "bk"]
     ),
     max_size=30,
 ).map("".join)  # fmt: skip
@@ -175,6 +175,7 @@ _IBANISH = st.lists(
 @given(text=_IBANISH | _NUMBERISH)
 @example(text="IBAN GB29 NWBK 6016 1331 9268 19, DE89370400440532013000; xGB29NWBK60161331926819")
 @example(text="ZA29 NWBK 6016 1331 and AZ12-3456-7890")
+@example(text="iban gb29 nwbk 6016 1331 9268 19, zz12 3456 7890 and Gb29NwBk60161331926819")
 def test_iban_pattern_tried_where_it_can_start_finds_what_it_finds_everywhere(text: str) -> None:
     d = build_detectors().numbers
     for start, end in [(0, len(text)), *number_windows(text, number_runs(text, d))]:
