@@ -7,7 +7,7 @@ classifier falls back to its numpy reference code (slower, same results).
 from setuptools import Extension, setup
 
 # classifier/csrc/<name>.c
-SOURCES = ("module", "hashing", "tagger", "head", "dense", "scan", "numbers", "widths")
+SOURCES = ("module", "hashing", "tagger", "head", "dense", "scan", "runs", "numbers", "widths")
 
 setup(
     ext_modules=[

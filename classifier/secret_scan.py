@@ -1,17 +1,17 @@
 """Where the secret rules (`credentials`) run: only where a literal they need occurs.
 
 Most prompts hold no key at all, so the scan first asks, in one C pass each, which literals
-occur anywhere: the token rules' needles ("AKIA", "ghp", "eyJ", ...) in the whitespace-free
-runs of 16+ characters that such keys sit in, and the keyword rules' keywords ("pass", "key",
-"@", ...) in the lower-cased text. A rule whose literals are all absent costs nothing more; the
-others run their regexes only inside the runs that hold a needle, or in windows around their
-keywords. `SecretIndex` holds those literals, built once per `Detectors`.
+occur where: the token rules' needles ("AKIA", "ghp", "eyJ", ...) in the whitespace-free
+runs of 16+ characters that such keys sit in (`needle_runs`), and the keyword rules' keywords
+("pass", "key", "@", ...) in the lower-cased text. A rule whose literals are all absent
+costs nothing more; the others run their regexes only inside the runs that hold a needle,
+or in windows around their keywords. `SecretIndex` holds those literals, built once per `Detectors`.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -19,6 +19,8 @@ from classifier import native, windows
 from classifier.credentials import SecretRule
 
 Found = Iterator[tuple[int, int]]
+LONG_RUN = 16  # the shortest run a token rule's key sits in, unless the rule says less
+MAX_KERNEL_NEEDLES = 64  # `needle_runs` keeps one bit per needle
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +30,8 @@ class SecretIndex:
     rules: tuple[SecretRule, ...]
     keywords: tuple[str, ...]  # every keyword rule's keywords (lower-case), once each
     needles: tuple[str, ...]  # every needle of the rules that run in runs of 16+, once each
-    short_needles: tuple[str, ...]  # the same for rules whose keys may be shorter (sought in text)
+    short_needles: tuple[str, ...]  # the same for rules whose keys may be shorter
+    short_minimum: int  # the shortest run those rules ask for
     # a keyword or needle -> the indices of the rules it gates (keywords are lower-case and
     # needles mostly not, so the two never share a key; if they did, a rule would only be tried
     # in vain, never missed)
@@ -41,38 +44,44 @@ def build_index(rules: tuple[SecretRule, ...]) -> SecretIndex:
 
     rules_of: dict[str, tuple[int, ...]] = {}
     for i, rule in enumerate(rules):
-        if any(not needle or any(ch.isspace() for ch in needle) for needle in rule.needles):
-            raise ValueError(f"rule {rule.name}: a needle is one word (`_holders`)")
+        # a needle is sought in a whitespace-free run of the text's ASCII view, where "?"
+        # stands for any non-ASCII character
+        if any(not n.isascii() or "?" in n or not n or any(ch.isspace() for ch in n)
+               for n in rule.needles):  # fmt: skip
+            raise ValueError(f"rule {rule.name}: a needle is one ASCII word without '?'")
         for literal in rule.keywords or rule.needles:
             rules_of[literal] = (*rules_of.get(literal, ()), i)
     tokens = [rule for rule in rules if not rule.keywords]
+    short = [rule for rule in tokens if rule.min_length < LONG_RUN]
     return SecretIndex(
         rules,
         once(keyword for rule in rules for keyword in rule.keywords),
-        once(n for rule in tokens if rule.min_length >= 16 for n in rule.needles),
-        once(n for rule in tokens if rule.min_length < 16 for n in rule.needles),
+        once(n for rule in tokens if rule.min_length >= LONG_RUN for n in rule.needles),
+        once(n for rule in short for n in rule.needles),
+        min((rule.min_length for rule in short), default=LONG_RUN),
         rules_of,
     )
 
 
-def _anchors(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Every occurrence of the needles in `text` (one C pass; case-sensitive)."""
-    return windows.keyword_anchors(text, needles) if needles else []
-
-
-def _holders(
-    text: str, pieces: list[tuple[int, int]], anchors: list[tuple[int, int]]
-) -> dict[str, list[int]]:
-    """Each needle occurring at `anchors` (`_anchors` of `text`) -> the indices of the `pieces`
-    (sorted, disjoint (start, end) spans of `text`) that hold an occurrence, ascending.
-    Needles hold no space (`build_index`)."""
-    starts = [start for start, _ in pieces]
-    found: dict[str, list[int]] = {}
-    for start, end in anchors:
-        at = bisect.bisect_right(starts, start) - 1
-        holders = found.setdefault(text[start:end], [])
-        if at >= 0 and end <= pieces[at][1] and (not holders or holders[-1] != at):
-            holders.append(at)
+def needle_runs(
+    text: str, view: str, needles: tuple[str, ...], minimum: int
+) -> dict[str, list[tuple[int, int]]]:
+    """Each of `needles` found -> the whitespace-free runs of `text` of at least `minimum`
+    characters that hold it (in `view`, `text`'s ASCII view), as (start, end) in text order.
+    One C pass (`needle_runs`); the reference cuts the long runs (`long_tokens`) and asks each
+    for each needle."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    if native.kernels is not None and 0 < len(needles) <= MAX_KERNEL_NEEDLES:
+        for k, start, end in struct.iter_unpack(
+            "qqq", native.kernels.needle_runs(text, view, needles, minimum)
+        ):
+            found.setdefault(needles[k], []).append((start, end))
+        return found
+    for start, end in long_tokens(text, minimum) if needles else ():
+        run = view[start:end]
+        for needle in needles:
+            if needle in run:
+                found.setdefault(needle, []).append((start, end))
     return found
 
 
@@ -105,31 +114,16 @@ def find_secrets(
     if not gated:
         yield from _every_rule(text, lowered, index)
         return
-    tokens = long_tokens(text)
-    # what the token rules' needles must hit: the runs of 16+, joined by a space
-    joined, pieces, at = " ".join(view[start:end] for start, end in tokens), [], 0
-    for start, end in tokens:
-        pieces.append((at, at + end - start))
-        at += end - start + 1
-    holders = _holders(joined, pieces, _anchors(joined, index.needles) if tokens else [])
-    # the shorter rules' needles, sought in the whole text: their runs are found on demand
-    short_anchors = _anchors(view, index.short_needles)
-    short = {view[s:e] for s, e in short_anchors}
+    held = needle_runs(text, view, index.needles, LONG_RUN)
+    held_short = needle_runs(text, view, index.short_needles, index.short_minimum)
     hits = _keyword_hits(lowered, index, keywords)
-    literals = [needle for needle, held in holders.items() if held] + [*short, *hits]
-    shorter: dict[int, tuple[list[tuple[int, int]], dict[str, list[int]]]] = {}
-    for rule in (index.rules[i] for i in sorted({i for n in literals for i in index.rules_of[n]})):
+    for rule in (index.rules[i] for i in sorted({i for n in (*held, *held_short, *hits)
+                                                   for i in index.rules_of[n]})):  # fmt: skip
         if rule.keywords:
             yield from _around_keywords(text, lowered, rule, hits)
             continue
-        pool, held = tokens, holders
-        if rule.min_length < 16:  # runs of fewer than 16, by minimum, and their needles
-            if rule.min_length not in shorter:
-                runs = long_tokens(text, rule.min_length)
-                shorter[rule.min_length] = (runs, _holders(view, runs, short_anchors))
-            pool, held = shorter[rule.min_length]
-        for i in sorted({i for needle in rule.needles for i in held.get(needle, ())}):
-            start, end = pool[i]
+        runs = held_short if rule.min_length < LONG_RUN else held
+        for start, end in sorted({run for needle in rule.needles for run in runs.get(needle, ())}):
             if end - start >= rule.min_length:
                 yield from _matches(text, rule, start, end)
 

@@ -140,6 +140,11 @@ static inline int is_number_char(Py_UCS4 c) {
            c == '/' || c == ':';
 }
 
+/* scan.c: str.isspace and the number characters of every Latin-1 character, one byte each
+ * (filled by `latin1_tables`, under the GIL, before first use) */
+extern unsigned char latin1_space[256], latin1_number[256];
+void latin1_tables(void);
+
 /* the entry points, one per Python function (module.c lists them) */
 PyObject *kernel_words(PyObject *self, PyObject *args);
 PyObject *kernel_ngram_indices(PyObject *self, PyObject *args);
@@ -151,6 +156,7 @@ PyObject *kernel_tag_scores(PyObject *self, PyObject *args);
 PyObject *kernel_tagged_words(PyObject *self, PyObject *args);
 PyObject *kernel_digit_runs(PyObject *self, PyObject *args);
 PyObject *kernel_long_runs(PyObject *self, PyObject *args);
+PyObject *kernel_needle_runs(PyObject *self, PyObject *args);
 PyObject *kernel_find_all(PyObject *self, PyObject *args);
 PyObject *kernel_capitalised_words(PyObject *self, PyObject *args);
 PyObject *kernel_around(PyObject *self, PyObject *args);

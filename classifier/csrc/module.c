@@ -11,6 +11,7 @@
  * scan.c     digit_runs, long_runs  number windows, secret candidates, keyword anchors, the
  *            find_all, around       name rule's words, the windows around anchors
  *            capitalised_words      (detectors, secret_scan, windows, context)
+ * runs.c     needle_runs            the long runs that hold a secret rule's needle (secret_scan)
  * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs, and
  *            phone_starts,          where a phone number or an IBAN can start (numeric)
  *            iban_starts
@@ -38,6 +39,8 @@ static PyMethodDef methods[] = {
      "digit_runs(data, min_digits) -> int64 (start, end) pairs as bytes"},
     {"long_runs", kernel_long_runs, METH_VARARGS,
      "long_runs(data, minimum) -> int64 (start, end) pairs as bytes"},
+    {"needle_runs", kernel_needle_runs, METH_VARARGS,
+     "needle_runs(text, view, needles, minimum) -> int64 (needle, start, end) triples as bytes"},
     {"find_all", kernel_find_all, METH_VARARGS,
      "find_all(text, needles[, word_start]) -> int64 (needle index, start) pairs as bytes"},
     {"around", kernel_around, METH_VARARGS,

@@ -6,10 +6,10 @@
  * characters come from 256-entry tables filled from the predicates above and CPython's
  * own, so a character costs one load instead of PyUnicode_READ's kind switch and a
  * Unicode lookup (~1 ns each, on both scans of every prompt). Filled once, under the GIL. */
-static unsigned char latin1_space[256], latin1_number[256]; /* number: 1 digit, 2 separator */
+unsigned char latin1_space[256], latin1_number[256]; /* number: 1 digit, 2 separator */
 static int latin1_ready;
 
-static void latin1_tables(void) {
+void latin1_tables(void) {
     if (latin1_ready) return;
     for (Py_UCS4 c = 0; c < 256; c++) {
         latin1_space[c] = Py_UNICODE_ISSPACE(c) != 0;

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from classifier import credentials, secret_scan, windows
+from classifier import credentials, native, secret_scan, windows
 from classifier.detectors import ascii_lower
 
 _FRAGMENTS = [
@@ -113,9 +114,49 @@ def test_rules_headed_at_their_keyword_match_as_the_window_search_does(parts: li
         )
 
 
-def test_a_needle_with_a_space_is_refused() -> None:
-    """`_holders` finds needles in the long runs joined by spaces: one with a space could
-    straddle two runs."""
-    rule = dataclasses.replace(credentials.build_rules()[0], needles=("two words",), keywords=())
-    with pytest.raises(ValueError, match="one word"):
+@pytest.mark.parametrize("needle", ["two words", "café", "a?b", ""])
+def test_a_needle_that_no_run_of_the_ascii_view_could_hold_is_refused(needle: str) -> None:
+    """Needles are sought in whitespace-free runs of the text's ASCII view, where "?" stands
+    for every non-ASCII character: a needle with a space would never be found, one with a
+    non-ASCII character or a "?" would be found in the wrong places."""
+    rule = dataclasses.replace(credentials.build_rules()[0], needles=(needle,), keywords=())
+    with pytest.raises(ValueError, match="one ASCII word"):
         secret_scan.build_index((rule,))
+
+
+_RUN_TEXT = st.lists(
+    st.sampled_from([*"AKCPakc.?-_ x\t\n\x85\xa0\u2003é漢", "AKIA", "sk-"]), max_size=60
+).map("".join)
+_NEEDLES = st.lists(st.text(alphabet="AKCPakc.-_", min_size=1, max_size=4), max_size=8)
+
+
+def _runs_reference(
+    text: str, needles: list[str], minimum: int
+) -> dict[str, list[tuple[int, int]]]:
+    view = windows.ascii_view(text)
+    found: dict[str, list[tuple[int, int]]] = {}
+    for match in re.finditer(r"\S+", text):
+        if match.end() - match.start() >= minimum:
+            for needle in dict.fromkeys(needles):
+                if needle in view[match.start() : match.end()]:
+                    found.setdefault(needle, []).append(match.span())
+    return found
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=_RUN_TEXT, needles=_NEEDLES, minimum=st.integers(1, 20))
+@example(text="x AKIAQ é AKIA\u2003AKIA .AK", needles=["AKIA", "."], minimum=3)
+def test_needle_runs_are_the_long_runs_that_hold_each_needle(
+    text: str, needles: list[str], minimum: int
+) -> None:
+    view, unique = windows.ascii_view(text), tuple(dict.fromkeys(needles))
+    want = _runs_reference(text, needles, minimum)
+    got = secret_scan.needle_runs(text, view, unique, minimum)
+    assert got == want
+    if native.kernels is not None:  # and the reference path, which the C kernel replaces
+        kernels = native.kernels
+        try:
+            native.kernels = None
+            assert secret_scan.needle_runs(text, view, unique, minimum) == want
+        finally:
+            native.kernels = kernels
