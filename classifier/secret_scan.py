@@ -19,7 +19,6 @@ from classifier import native, windows
 from classifier.credentials import SecretRule
 
 Found = Iterator[tuple[int, int]]
-LONG_RUN = 16  # the shortest run a token rule's key sits in, unless the rule says less
 MAX_KERNEL_NEEDLES = 64  # `needle_runs` keeps one bit per needle
 
 
@@ -29,9 +28,8 @@ class SecretIndex:
 
     rules: tuple[SecretRule, ...]
     keywords: tuple[str, ...]  # every keyword rule's keywords (lower-case), once each
-    needles: tuple[str, ...]  # every needle of the rules that run in runs of 16+, once each
-    short_needles: tuple[str, ...]  # the same for rules whose keys may be shorter
-    short_minimum: int  # the shortest run those rules ask for
+    needles: tuple[str, ...]  # every token rule's needles, once each
+    minimum: int  # the shortest run any token rule's key may sit in
     # a keyword or needle -> the indices of the rules it gates (keywords are lower-case and
     # needles mostly not, so the two never share a key; if they did, a rule would only be tried
     # in vain, never missed)
@@ -52,13 +50,14 @@ def build_index(rules: tuple[SecretRule, ...]) -> SecretIndex:
         for literal in rule.keywords or rule.needles:
             rules_of[literal] = (*rules_of.get(literal, ()), i)
     tokens = [rule for rule in rules if not rule.keywords]
-    short = [rule for rule in tokens if rule.min_length < LONG_RUN]
+    needles = once(n for rule in tokens for n in rule.needles)
+    if len(needles) > MAX_KERNEL_NEEDLES:  # the reference would serve them, ~10x slower
+        raise ValueError(f"{len(needles)} needles: `needle_runs` seeks {MAX_KERNEL_NEEDLES}")
     return SecretIndex(
         rules,
         once(keyword for rule in rules for keyword in rule.keywords),
-        once(n for rule in tokens if rule.min_length >= LONG_RUN for n in rule.needles),
-        once(n for rule in short for n in rule.needles),
-        min((rule.min_length for rule in short), default=LONG_RUN),
+        needles,
+        min((rule.min_length for rule in tokens), default=1),
         rules_of,
     )
 
@@ -114,16 +113,14 @@ def find_secrets(
     if not gated:
         yield from _every_rule(text, lowered, index)
         return
-    held = needle_runs(text, view, index.needles, LONG_RUN)
-    held_short = needle_runs(text, view, index.short_needles, index.short_minimum)
+    held = needle_runs(text, view, index.needles, index.minimum)
     hits = _keyword_hits(lowered, index, keywords)
-    for rule in (index.rules[i] for i in sorted({i for n in (*held, *held_short, *hits)
+    for rule in (index.rules[i] for i in sorted({i for n in (*held, *hits)
                                                    for i in index.rules_of[n]})):  # fmt: skip
         if rule.keywords:
             yield from _around_keywords(text, lowered, rule, hits)
             continue
-        runs = held_short if rule.min_length < LONG_RUN else held
-        for start, end in sorted({run for needle in rule.needles for run in runs.get(needle, ())}):
+        for start, end in sorted({run for needle in rule.needles for run in held.get(needle, ())}):
             if end - start >= rule.min_length:
                 yield from _matches(text, rule, start, end)
 
