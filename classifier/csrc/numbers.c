@@ -1,9 +1,9 @@
 /* Where the number patterns of `numeric` can match, so that `re` runs only there.
  *
  * number_shapes: the candidates of the card, SSN and IPv4 patterns, read off each run of
- * digits and separators. A card (12-19 digits, single spaces or dashes between), an SSN
- * (3-2-4 digits) and an IPv4 address (four dotted groups) are made of digits, spaces, dashes
- * and dots only, so each lies inside one maximal run of number characters (digit_runs' runs;
+ * digits and separators. A card (12-19 digits, single spaces or dashes between, or four
+ * dotted groups of four), an SSN (3-2-4 digits) and an IPv4 address (four dotted groups) are
+ * made of digits, spaces, dashes and dots only, so each lies inside one maximal run of number characters (digit_runs' runs;
  * a match starts at a digit). Inside a run each pattern has at most one way to match at a
  * position, so `re`'s backtracking reduces to the few choices written out below.
  *
@@ -69,6 +69,20 @@ static Py_ssize_t ipv4_at(const Text *t, Py_ssize_t i) {
     return q + k;
 }
 
+/* The second alternative, `(?<!\.)\d{4}(?:\.\d{4}){3}(?!\.?\d)(?![\w-])` at i (after the
+ * first's look-behind): four groups of exactly four digits with dots between, no dot before
+ * and no fifth group after. The end, or -1. */
+static Py_ssize_t dotted_card_at(const Text *t, Py_ssize_t i) {
+    if (char_at(t, i - 1) == '.') return -1;
+    Py_ssize_t q = i;
+    for (int group = 0; group < 4; group++, q += 5)
+        if (digits_from(t, q, 4) < 4 || (group < 3 && char_at(t, q + 4) != '.')) return -1;
+    Py_ssize_t end = q - 1; /* q ran one past the last group's dot position */
+    Py_UCS4 after = char_at(t, end);
+    if (is_digit_char(after) || (after == '.' && is_digit_at(t, end + 1))) return -1;
+    return is_word_char(after) || after == '-' ? -1 : end;
+}
+
 /* `(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])` at i: the greedy run of up to 19 digits with
  * single spaces or dashes between, then the longest of its 12-19 digit prefixes followed by
  * neither a word character nor a dash (what backtracking finds). The end, or -1. */
@@ -91,7 +105,7 @@ static Py_ssize_t card_at(const Text *t, Py_ssize_t i) {
         Py_UCS4 after = char_at(t, ends[k]);
         if (!is_word_char(after) && after != '-') return ends[k];
     }
-    return -1;
+    return dotted_card_at(t, i);
 }
 
 /* `(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])` at i: the end, or -1; `*separated` says

@@ -63,7 +63,7 @@ def card_numbers(draw: st.DrawFn) -> str:
     prefix = draw(st.sampled_from(["4", "51", "52", "53", "54", "55"]))
     body = draw(st.text("0123456789", min_size=15 - len(prefix), max_size=15 - len(prefix)))
     number = luhn_complete(prefix + body)
-    sep = draw(st.sampled_from(["", " ", "-"]))
+    sep = draw(st.sampled_from(["", " ", "-", "."]))
     return sep.join(number[i : i + 4] for i in range(0, 16, 4))
 
 

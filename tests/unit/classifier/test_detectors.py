@@ -22,6 +22,7 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("office (415) 555-2671.", "PHONE_NUMBER", "(415) 555-2671"),
         ("card 4539 1488 0343 6467 expires", "CREDIT_CARD", "4539 1488 0343 6467"),
         ("card 4111-1111-1111-1111.", "CREDIT_CARD", "4111-1111-1111-1111"),
+        ("paid with 4539.1488.0343.6467 today", "CREDIT_CARD", "4539.1488.0343.6467"),  # dotted
         ("IBAN GB29 NWBK 6016 1331 9268 19 flagged", "IBAN", "GB29 NWBK 6016 1331 9268 19"),
         ("pay DE89370400440532013000 now", "IBAN", "DE89370400440532013000"),
         ("my iban is gb29 nwbk 6016 1331 9268 19", "IBAN", "gb29 nwbk 6016 1331 9268 19"),
@@ -64,6 +65,8 @@ def test_structured_entity_found_with_exact_offsets(
         "order 4539 1488 0343 6468 shipped",  # fails Luhn
         "the year 2024 had 365 days and 8760 hours",
         "version 1.2.3.4.5 released",
+        "build 10.0.22621.2428 and 4539.1488.0343.6467.1",  # build numbers, not dotted cards
+        "release 2024.1488.0343.64671 and 1.4539.1488.0343.6467",
         "IBAN GB29 NWBK 6016 1331 9268 18",  # bad mod-97
         "SSN 666-12-3456",  # area 666 never issued
         "ITIN 912-12-3456",  # group 12 is no ITIN group
