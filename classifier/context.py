@@ -31,7 +31,7 @@ _ID_LABELS = (
     r"|employee\s+id|voter\s+id|insurance\s+id|policyholder\s+id|user\s+id|customer\s+id"
     r"|sort\s+code|bsb|swift|bic|id|identification|insurance|registration"
     r"|ssn|social\s+security"  # a number labelled so is an ID even where the SSN check fails
-    r"|nhs|medicare|tax\s+file|tfn|national\s+insurance|nino|ni number|ni no|social\s+insurance"
+    r"|nhs|medicare|mbi|tax\s+file|tfn|national\s+insurance|nino|ni number|ni no|social\s+insurance"
 )
 # Keywords: a trailing * matches any word starting with the stem, otherwise whole words only.
 _MEDICAL = tuple(
@@ -70,6 +70,18 @@ _POSTAL_CODE = (
     r"([A-Za-z0-9]{1,5}(?:[ -](?=[A-Za-z]{0,3}\d|[A-Z]{2}\b)[A-Za-z0-9]{1,4})?)\b"
 )
 _NAME_INTROS = r"my name is|i am called|name:"
+# A Medicare Beneficiary Identifier (CMS's layout): 11 characters, digits and letters in fixed
+# places, the letters S, L, O, I, B and Z never used; printed as 4-3-4 with dashes or without.
+# It holds no run of four digits, so no number window finds it: it is sought only beside its
+# label (`MBI_LABELS`), and its layout is strict enough to need no further check.
+_MBI_LETTER = "[AC-HJKMNP-RT-Yac-hjkmnp-rt-y]"
+_MBI_EITHER = "[0-9AC-HJKMNP-RT-Yac-hjkmnp-rt-y]"
+_MBI = (
+    rf"(?<![\w-])[1-9]{_MBI_LETTER}{_MBI_EITHER}\d(-?){_MBI_LETTER}{_MBI_EITHER}\d\1"
+    rf"{_MBI_LETTER}{{2}}\d\d(?![\w-])"
+)
+MBI_LABELS = ("medicare", "mbi")  # ID labels (`_ID_LABELS`) an MBI is sought beside
+_MBI_REACH = 48  # how far from the label the identifier may stand, either side
 
 
 def _starting_with_one_of(alternatives: str) -> str:
@@ -114,6 +126,7 @@ class Cues:
     birth_date: re.Pattern[str]
     id_number: re.Pattern[str]
     id_literals: tuple[str, ...]  # each ID label's leading letters: where a match can start
+    mbi: re.Pattern[str]  # a Medicare Beneficiary Identifier (`_MBI`)
     keywords: tuple[tuple[str, tuple[str, ...]], ...]
 
 
@@ -136,6 +149,7 @@ def build_cues() -> Cues:
         # Found by one C scan of the lower-cased view (`label_starts`): `(?i:...)` compared
         # ~30 labels at every position of every window (~2 µs a window).
         id_literals=tuple(dict.fromkeys(map(_leading_literal, _ID_LABELS.split("|")))),
+        mbi=re.compile(_MBI),
         keywords=(("MEDICAL", _keywords(_MEDICAL)), ("FINANCIAL", _keywords(_FINANCIAL))),
     )  # fmt: skip
 
@@ -198,6 +212,7 @@ def find_cues(
     reads the personal context a keyword list cannot; the name and street rules stay as a
     recall backup for the student (`keyword_spans` remains as a rule baseline only)."""
     found = name_street.names_and_streets(text, cues.names)
+    found += _medicare_ids(text, lowered, cues, labels)
     starts = label_starts(lowered, labels) if numeric else []
     for start, end in numeric:
         found += _id_numbers(text, cues, start, end, starts)
@@ -218,6 +233,15 @@ def find_cues(
     for start, end in windows.around(text, postal, 24, 40):
         found += _postal_codes(text, cues, start, end)
     return found
+
+
+def _medicare_ids(text: str, lowered: str, cues: Cues, labels: list[windows.Window]) -> list[Span]:
+    """Medicare Beneficiary Identifiers within `_MBI_REACH` characters of a Medicare label
+    ("Medicare number: 1EG4-TE5-MK73", "MBI 1EG4TE5MK73", "1EG4-TE5-MK73 is my Medicare ID")."""
+    anchors = [a for a in labels if lowered.startswith(MBI_LABELS, a[0])]
+    return [("ID_NUMBER", *m.span())
+            for start, end in windows.around(text, anchors, _MBI_REACH, _MBI_REACH)
+            for m in cues.mbi.finditer(text, start, end)]  # fmt: skip
 
 
 def _zip_codes(text: str, cues: Cues, start: int, end: int) -> list[Span]:

@@ -2,9 +2,10 @@
 
 Hypothesis builds conversations with one piece of PII (a Luhn-valid card number, an SSN, a
 mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block, an HTTP bearer
-token, a labelled passport number, a special category of personal data said of the writer or
-someone close: "I'm gay", "my husband is undocumented", the writer's postal code, a birth
-date, a drug beside a full name: "Refill metformin for Maria Lopez.") placed anywhere:
+token, a labelled passport number or Medicare identifier, a special category of personal
+data said of the writer or someone close: "I'm gay", "my husband is undocumented", the
+writer's postal code, a birth date, a drug beside a full name: "Refill metformin for Maria
+Lopez.") placed anywhere:
 in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
 arguments), as a string or a text part, at any word position. Each is sent with every forced
 model, streamed or not, with the cache cold or primed by the same request, while the local
@@ -106,6 +107,14 @@ bearer_tokens = st.builds(  # a letter and a digit, as a real token holds
 passports = st.builds(
     "passport number {}".format, st.from_regex(r"[A-Z]{2}[0-9]{7}", fullmatch=True)
 )
+_MBI_LETTER = "[AC-HJKMNP-RT-Y]"  # CMS's Medicare Beneficiary Identifier: no S, L, O, I, B, Z
+medicare_ids = st.builds(  # no run of four digits in it: no number window finds it
+    "{}: {}".format,
+    st.sampled_from(["Medicare number", "my MBI", "Medicare ID"]),
+    st.from_regex(rf"[1-9]{_MBI_LETTER}[0-9AC-HJKMNP-RT-Y][0-9]-?{_MBI_LETTER}"
+                  rf"[0-9AC-HJKMNP-RT-Y][0-9]-?{_MBI_LETTER}{{2}}[0-9]{{2}}", fullmatch=True)
+    .filter(lambda mbi: mbi.count("-") != 1),  # dashed in both places or in neither
+)  # fmt: skip
 special_categories = st.sampled_from(
     ["I'm gay and", "my husband is undocumented,", "I was arrested for DUI,",
      "we're Muslim and", "I have a criminal record,"]
@@ -163,6 +172,7 @@ PII = st.one_of(
     private_keys,
     bearer_tokens,
     passports,
+    medicare_ids,
     special_categories,
     postal_codes,
     birth_dates,

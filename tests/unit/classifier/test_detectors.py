@@ -49,6 +49,10 @@ def spans_of(text: str, detectors: Detectors) -> list[tuple[str, str]]:
         ("(778)602-8126-Fax", "PHONE_NUMBER", "(778)602-8126"),
         ("My driver's license number is d8335367944378", "ID_NUMBER", "d8335367944378"),
         ("license number is 32WAp25075", "ID_NUMBER", "32WAp25075"),
+        # a Medicare Beneficiary Identifier beside its label, either side, dashed or not
+        ("My Medicare number is 1EG4-TE5-MK73.", "ID_NUMBER", "1EG4-TE5-MK73"),
+        ("MBI: 1EG4TE5MK73", "ID_NUMBER", "1EG4TE5MK73"),
+        ("1eg4-te5-mk73 is my medicare id", "ID_NUMBER", "1eg4-te5-mk73"),
     ],
 )
 def test_structured_entity_found_with_exact_offsets(
@@ -65,6 +69,8 @@ def test_structured_entity_found_with_exact_offsets(
         "order 4539 1488 0343 6468 shipped",  # fails Luhn
         "the year 2024 had 365 days and 8760 hours",
         "version 1.2.3.4.5 released",
+        "medicare 1SG4-TE5-MK73, 0EG4-TE5-MK73, 1EG4-TE5MK73, 1EG4-TE5-MK73x",  # not MBI layouts
+        "build 1EG4-TE5-MK73 passed",  # an MBI's layout, but nothing says it is one
         "build 10.0.22621.2428 and 4539.1488.0343.6467.1",  # build numbers, not dotted cards
         "release 2024.1488.0343.64671 and 1.4539.1488.0343.6467",
         "IBAN GB29 NWBK 6016 1331 9268 18",  # bad mod-97
