@@ -19,7 +19,7 @@ from classifier import native, windows
 from classifier.credentials import SecretRule
 
 Found = Iterator[tuple[int, int]]
-MAX_KERNEL_NEEDLES = 64  # `needle_runs` keeps one bit per needle
+MAX_KERNEL_NEEDLES = 128  # `needle_runs` keeps one bit per needle
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,34 +1,39 @@
 /* The whitespace-free runs that hold a secret rule's needle: where the token rules run. */
 #include "kernels.h"
 
-#define MAX_RUN_NEEDLES 64 /* one bit per needle */
+#define WORDS 2                      /* 64-bit words per mask */
+#define MAX_RUN_NEEDLES (64 * WORDS) /* one bit per needle */
 
 typedef struct {
-    uint64_t first[128], second[128]; /* needles by their first and second byte */
+    uint64_t first[128][WORDS], second[128][WORDS]; /* needles by their first and second byte */
     const char *words[MAX_RUN_NEEDLES];
     Py_ssize_t lengths[MAX_RUN_NEEDLES];
 } Needles;
 
 /* Appends (needle, start, end) for each needle occurring in v[start:end], once each, needles in
- * index order. A position is a candidate for the needles whose first two bytes it holds (one
- * AND of two masks, as `find_all` does); a needle already found is not sought again. v[end]
- * exists (a space, or the NUL that ends the str) and a 1-byte needle is in every `second`
- * mask, so the pair test never reads past the text. */
+ * index order. A position is a candidate for the needles whose first two bytes it holds (an
+ * AND of two masks per 64 needles, as `find_all` does); a needle already found is not sought
+ * again. v[end] exists (a space, or the NUL that ends the str) and a 1-byte needle is in every
+ * `second` mask, so the pair test never reads past the text. */
 static int needles_in(const unsigned char *v, Py_ssize_t start, Py_ssize_t end,
                       const Needles *needles, Spans *out) {
-    uint64_t found = 0;
+    uint64_t found[WORDS] = {0};
     for (Py_ssize_t p = start; p < end; p++) {
-        uint64_t may = needles->first[v[p]] & needles->second[v[p + 1]] & ~found;
-        for (; may; may &= may - 1) {
-            int j = __builtin_ctzll(may);
-            Py_ssize_t length = needles->lengths[j];
-            if (length <= end - p && memcmp(v + p, needles->words[j], (size_t)length) == 0)
-                found |= (uint64_t)1 << j;
+        for (int h = 0; h < WORDS; h++) {
+            uint64_t may = needles->first[v[p]][h] & needles->second[v[p + 1]][h] & ~found[h];
+            for (; may; may &= may - 1) {
+                int j = 64 * h + __builtin_ctzll(may);
+                Py_ssize_t length = needles->lengths[j];
+                if (length <= end - p && memcmp(v + p, needles->words[j], (size_t)length) == 0)
+                    found[h] |= (uint64_t)1 << (j - 64 * h);
+            }
         }
     }
-    for (; found; found &= found - 1)
-        if (spans_push(out, __builtin_ctzll(found)) < 0 || spans_add(out, start, end) < 0)
-            return -1;
+    for (int h = 0; h < WORDS; h++)
+        for (uint64_t left = found[h]; left; left &= left - 1)
+            if (spans_push(out, 64 * h + __builtin_ctzll(left)) < 0 ||
+                spans_add(out, start, end) < 0)
+                return -1;
     return 0;
 }
 
@@ -47,7 +52,7 @@ PyObject *kernel_needle_runs(PyObject *self, PyObject *args) {
     Py_ssize_t k = PyTuple_GET_SIZE(words), n = PyUnicode_GET_LENGTH(text);
     if (!PyUnicode_IS_ASCII(view) || PyUnicode_GET_LENGTH(view) != n || k > MAX_RUN_NEEDLES) {
         PyErr_SetString(PyExc_ValueError,
-                        "needle_runs: view must be ASCII and as long as text, needles at most 64");
+                        "needle_runs: view must be ASCII and as long as text, needles at most 128");
         return NULL;
     }
     Needles needles;
@@ -60,14 +65,15 @@ PyObject *kernel_needle_runs(PyObject *self, PyObject *args) {
             return NULL;
         }
         const char *w = (const char *)PyUnicode_DATA(word);
-        uint64_t bit = (uint64_t)1 << j;
+        int h = (int)(j / 64);
+        uint64_t bit = (uint64_t)1 << (j % 64);
         needles.words[j] = w;
         needles.lengths[j] = PyUnicode_GET_LENGTH(word);
-        needles.first[(unsigned char)w[0]] |= bit;
+        needles.first[(unsigned char)w[0]][h] |= bit;
         if (needles.lengths[j] == 1)
-            for (int b = 0; b < 128; b++) needles.second[b] |= bit;
+            for (int b = 0; b < 128; b++) needles.second[b][h] |= bit;
         else
-            needles.second[(unsigned char)w[1]] |= bit;
+            needles.second[(unsigned char)w[1]][h] |= bit;
     }
     const unsigned char *v = PyUnicode_DATA(view);
     int kind = PyUnicode_KIND(text);

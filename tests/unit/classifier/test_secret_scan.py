@@ -158,3 +158,17 @@ def test_needle_runs_are_the_long_runs_that_hold_each_needle(
             assert secret_scan.needle_runs(text, view, unique, minimum) == want
         finally:
             native.kernels = kernels
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=_RUN_TEXT,
+    needles=st.lists(st.text(alphabet="AKCPakc.-_", min_size=1, max_size=3), min_size=65,
+                     max_size=128, unique=True),
+)  # fmt: skip
+def test_needle_runs_seek_up_to_128_needles(text: str, needles: list[str]) -> None:
+    """Past 64 needles the kernel's masks take a second word: needles 64-127 are found too."""
+    view = windows.ascii_view(text)
+    assert secret_scan.needle_runs(text, view, tuple(needles), 1) == _runs_reference(
+        text, needles, 1
+    )
