@@ -147,6 +147,56 @@ def build_rules() -> tuple[SecretRule, ...]:
         _rule("alibaba", "LTAI", _B + r"LTAI[A-Za-z0-9]{20}" + _E),
         _rule("doppler", "dp.pt.", _B + r"dp\.pt\.[A-Za-z0-9]{43}" + _E),
         _rule("azure_storage", "AccountKey=", r"AccountKey=([A-Za-z0-9+/]{80,}={0,2})", group=1),
+        # An Azure AD (Entra ID) client secret: three characters, a digit, "Q~", then 31-34.
+        _rule("azure_ad_secret", "Q~", r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.]{3}\dQ~"
+              r"[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])", min_length=37),
+        # More AI platforms' keys: Amazon Bedrock API keys (long-lived "ABSK" and base64;
+        # short-lived ones open with the base64 of "bedrock.amazonaws.com"), LangSmith,
+        # Pinecone, Tavily.
+        _rule("bedrock", "ABSK bedrock-api-key-",
+              _B + r"(?:ABSK[A-Za-z0-9+/]{109,269}={0,2}"
+              r"|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%&._-]*)"
+              r"(?![A-Za-z0-9+/=])"),
+        _rule("langsmith", "lsv2_", _B + r"lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}" + _E),
+        _rule("pinecone", "pcsk_", _B + r"pcsk_[A-Za-z0-9_]{40,120}" + _E),
+        _rule("tavily", "tvly-", _B + r"tvly-(?:dev-|prod-)?[A-Za-z0-9]{24,64}" + _E),
+        # Developer platforms with a fixed prefix (and mostly a fixed length): Docker Hub,
+        # HashiCorp Vault, Sentry, Grafana, Notion, Atlassian, Heroku, 1Password, PlanetScale,
+        # Pulumi, Prefect, RubyGems, Brevo (Sendinblue), Slack apps, Cloudflare origin CA,
+        # OpenShift, Dynatrace, Square and Meta access tokens, Duffel, EasyPost, Fly.io,
+        # ReadMe, Scalingo, Clojars, MaxMind.
+        _rule("docker_hub", "dckr_pat_", _B + r"dckr_pat_[A-Za-z0-9_-]{27}" + _E),
+        _rule("vault", "hvs. hvb.",
+              _B + r"(?:hvs\.[A-Za-z0-9_-]{90,120}|hvb\.[A-Za-z0-9_-]{138,300})" + _E),
+        _rule("sentry", "sntry", _B + r"(?:sntryu_[0-9a-f]{64}"
+              r"|sntrys_eyJ[A-Za-z0-9+/]{20,400}={0,2}_[A-Za-z0-9+/]{43})(?![A-Za-z0-9+/=_-])"),
+        _rule("grafana", "gl eyJ", _B + r"(?:glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"
+              r"|glc_[A-Za-z0-9+/]{32,400}={0,2}|eyJrIjoi[A-Za-z0-9]{70,400}={0,2})"
+              r"(?![A-Za-z0-9+/=_-])"),
+        _rule("notion", "ntn_", _B + r"ntn_\d{11}[A-Za-z0-9]{35}" + _E),
+        _rule("atlassian", "ATATT3", _B + r"ATATT3[A-Za-z0-9_=-]{150,250}(?![A-Za-z0-9_=-])"),
+        _rule("heroku", "HRKU-", _B + r"HRKU-AA[A-Za-z0-9_-]{58}" + _E),
+        _rule("onepassword", "ops_ A3-", r"(?:" + _B + r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}"
+              r"|\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})(?:-[A-Z0-9]{5}){3}\b)"),
+        _rule("planetscale", "pscale_",
+              _B + r"pscale_(?:tkn|pw|oauth)_[A-Za-z0-9_=.-]{32,64}(?![A-Za-z0-9_=.-])"),
+        _rule("pulumi", "pul-", _B + r"pul-[a-f0-9]{40}" + _E),
+        _rule("prefect", "pnu_", _B + r"pnu_[A-Za-z0-9]{36}" + _E),
+        _rule("rubygems", "rubygems_", _B + r"rubygems_[a-f0-9]{48}" + _E),
+        _rule("brevo", "xkeysib-", _B + r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}" + _E),
+        _rule("slack_app", "xapp-", _B + r"xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]{20,}" + _E),
+        _rule("cloudflare_origin_ca", "v1.0-", _B + r"v1\.0-[a-f0-9]{24}-[a-f0-9]{146}" + _E),
+        _rule("openshift", "sha256~", _B + r"sha256~[A-Za-z0-9_-]{43}" + _E),
+        _rule("dynatrace", "dt0c01.", _B + r"dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}" + _E),
+        _rule("square_meta", "EAA", _B + r"EAA(?:A[A-Za-z0-9_-]{60,}|[CM][A-Za-z0-9]{100,})" + _E),
+        _rule("duffel", "duffel_", _B + r"duffel_(?:test|live)_[A-Za-z0-9_=-]{43}" + _E),
+        _rule("easypost", "EZAK EZTK", _B + r"EZ[AT]K[A-Za-z0-9]{54}" + _E),
+        _rule("flyio", "fo1_ fm1 fm2_", _B + r"(?:fo1_[A-Za-z0-9_-]{43}"
+              r"|(?:fm1[ar]|fm2)_[A-Za-z0-9+/]{100,}={0,3})(?![A-Za-z0-9+/=_-])"),
+        _rule("readme", "rdme_", _B + r"rdme_[a-z0-9]{70}" + _E),
+        _rule("scalingo", "tk-us-", _B + r"tk-us-[A-Za-z0-9_-]{48}" + _E),
+        _rule("clojars", "CLOJARS_", _B + r"CLOJARS_[a-z0-9]{60}" + _E),
+        _rule("maxmind", "_mmk", _B + r"[A-Za-z0-9]{6}_[A-Za-z0-9]{29}_mmk" + _E),
         # `scheme://user:password@host`; the user may be empty (`redis://:password@host`)
         _rule("basic_auth_url", "://",
               r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"<>]*:([^\s:/@'\"<>]+)@[^\s/@'\"<>]+",

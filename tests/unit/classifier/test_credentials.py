@@ -59,6 +59,40 @@ _PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx\nabc\n-----END RSA PR
         "lin_api_" + "aBcDeFgHiJ" * 4,
         "LTAI" + "4GwY6xC2zQ8vBn1LkP0r",
         "dp.pt." + "aBcDeFgHiJ" * 4 + "kLm",
+        # the eleventh session's formats (fake values in each vendor's layout)
+        "aB3" + "8Q~" + "xY_z.0-1~AbCdEfGhIjKlMnOpQrStUvW",  # Azure AD: 3, digit, Q~, 31
+        "ABSK" + "QmVkcm9ja0FQSUtleS1" * 7,  # Bedrock, long-lived: 133 base64
+        "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t" + "Jk%3D" * 4,
+        "lsv2_pt_" + "0123456789abcdef" * 2 + "_" + "0a1b2c3d4e",
+        "pcsk_" + "4Yk8Zj_" + "AbCdEf0123" * 5,
+        "tvly-dev-" + "AbCdEf0123" * 3 + "Gh",
+        "dckr_pat_" + "AbCdEfGhIjKlMnOpQrStUvWx-_z",
+        "hvs." + "CAESI" + "AbCd-_EfGh" * 9,
+        "sntryu_" + "0123456789abcdef" * 4,
+        "glsa_" + "AbCdEfGhIj" * 3 + "Kl_" + "0a1B2c3D",
+        "glc_" + "eyJvIjoiMTIzNDU2IiwibiI6InN0YWNrLTEyMzQ1Ni1obS13cml0ZS1teS10b2tlbiJ9",
+        "ntn_" + "12345678901" + "AbCdEfGhIj" * 3 + "KlMnO",
+        "ATATT3xFfGF0" + "AbCd-_EfGh=" * 16 + "0123",
+        "HRKU-AA" + "AbCdEfGhIj" * 5 + "Kl_-0123",
+        "A3-ABC123-DEF456GHI78-JKL90-MNO12-PQR34",  # 1Password secret key
+        "pscale_tkn_" + "AbCdEfGhIj" * 4,
+        "pul-" + "0123456789abcdef" * 2 + "01234567",
+        "pnu_" + "AbCdEfGhIj" * 3 + "KlMnOp",
+        "rubygems_" + "0123456789abcdef" * 3,
+        "xkeysib-" + "0123456789abcdef" * 4 + "-" + "AbCdEfGhIjKlMnOp",
+        "xapp-1-A0123456789-1234567890123-" + "0123456789abcdef" * 2,
+        "v1.0-" + "0123456789abcdef01234567" + "-" + "0123456789abcdef" * 9 + "01",
+        "sha256~" + "AbCdEfGhIj" * 4 + "K-_",
+        "dt0c01." + "ABCDEFGHIJKLMNOPQRSTUVWX" + "." + "AbCdEfGhIj" * 6 + "KlMn",
+        "EAAA" + "AbCdEf0123" * 6 + "-_",  # Square
+        "EAAC" + "AbCdEf0123" * 11,  # Meta
+        "duffel_test_" + "AbCdEfGhIj" * 4 + "K_=",
+        "EZAK" + "AbCdEf0123" * 5 + "GhIj",
+        "fo1_" + "AbCdEfGhIj" * 4 + "K-_",
+        "rdme_" + "abcdef0123" * 7,
+        "tk-us-" + "AbCdEfGhIj" * 4 + "Kl-_0123",
+        "CLOJARS_" + "abcdef0123" * 6,
+        "AbCd12_" + "AbCdEfGhIj" * 2 + "AbCdEfGhI" + "_mmk",
     ],
 )
 def test_secret_formats_found_with_exact_offsets(secret: str, detectors: Detectors) -> None:
@@ -138,6 +172,13 @@ def test_credential_assignments_report_the_value(
         "model_r8_" + "Z9y8X7w6V5" * 3 + "u4T3s2R",  # inside a longer identifier
         "shpat_" + "0123456789abcdeg" * 2,  # not hex
         "NRAK-" + "abcdefghij0123456789klmnopq",  # lower case
+        "lsv2_pt_" + "0123456789abcdef" * 2,  # no second part
+        "see dckr_pat_ in the Docker docs and pcsk_ keys",  # prefixes alone
+        "ntn_abcdefghijk" + "AbCdEfGhIj" * 3 + "KlMnO",  # letters where the digits go
+        "sha256~shortvalue and tk-us-short",
+        "EAAAbCd and EZAK123",  # too short
+        "a3-abc123-def456ghi78-jkl90-mno12-pqr34",  # lower case
+        "my_var_8Q~x the Q~ key",  # too short for an Azure secret
         # HTTP credential placeholders, prose, and PIN look-alikes
         "Authorization: Bearer $TOKEN",
         "Authorization: Bearer your_token_here",

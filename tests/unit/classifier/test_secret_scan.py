@@ -52,6 +52,14 @@ _FRAGMENTS = [
     "SK",
     "AC",
     "-us",
+    "aB38Q~",
+    "xY_z.0-1~AbCdEfGhIjKlMnOpQrStUvW",
+    "glsa_",
+    "EAAA",
+    "A3-ABC123-DEF456GHI78",
+    "-JKL90-MNO12-PQR34",
+    "_mmk",
+    "0123456789abcdef",
 ]
 
 
