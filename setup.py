@@ -7,7 +7,18 @@ classifier falls back to its numpy reference code (slower, same results).
 from setuptools import Extension, setup
 
 # classifier/csrc/<name>.c
-SOURCES = ("module", "hashing", "tagger", "head", "dense", "scan", "runs", "numbers", "widths")
+SOURCES = (
+    "module",
+    "hashing",
+    "tagger",
+    "head",
+    "dense",
+    "scan",
+    "runs",
+    "numbers",
+    "ids",
+    "widths",
+)
 
 setup(
     ext_modules=[

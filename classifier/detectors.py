@@ -20,6 +20,7 @@ from classifier import (
     context,
     credentials,
     named_facts,
+    national_ids,
     numeric,
     secret_scan,
     special,
@@ -30,7 +31,8 @@ from classifier import (
 # Lower number wins when two spans overlap: secrets and checksummed data first (an IBAN's
 # mod-97 check is stronger evidence than the Luhn check of a card-length run inside it).
 PRIORITY = {
-    "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "US_ITIN": 3, "EMAIL": 4,
+    "SECRET": 0, "IBAN": 1, "CREDIT_CARD": 2, "US_SSN": 3, "US_ITIN": 3, "NATIONAL_ID": 3,
+    "EMAIL": 4,
     "IP_ADDRESS": 5, "PHONE_NUMBER": 6, "ID_NUMBER": 7, "DATE_OF_BIRTH": 8, "ADDRESS": 9,
     "PERSON": 10, "MEDICAL": 11, "FINANCIAL": 12, "ADDRESS_PART": 13, "DATE_PART": 13,
     "SPECIAL_CATEGORY": 9,  # beats a PERSON the tagger makes of a capitalised "Muslim"
@@ -45,6 +47,7 @@ class Detectors:
 
     email: re.Pattern[str]
     numbers: numeric.NumberPatterns  # cards, SSNs, IBANs, phones, IP addresses
+    national: national_ids.NationalIds  # other countries' identity numbers
     secrets: secret_scan.SecretIndex
     cues: context.Cues
     special: special.SpecialCues
@@ -60,6 +63,7 @@ def build_detectors() -> Detectors:
         email=re.compile(r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b"),
         numbers=numeric.build(),
+        national=national_ids.build(),
         secrets=(secrets := secret_scan.build_index(credentials.build_rules())),
         cues=(cues := context.build_cues()),
         special=special.build(),
@@ -114,6 +118,7 @@ def detect(text: str, detectors: Detectors) -> list[Span]:
     secrets = secret_scan.find_secrets(text, view, lowered, detectors.secrets, keywords=keywords)
     spans = [("SECRET", s, e) for s, e in secrets]
     spans += numeric.find(text, lowered, detectors.numbers, runs, numbers)
+    spans += national_ids.find(text, detectors.national, runs)
     spans += _emails(text, detectors)
     spans += context.find_cues(text, lowered, detectors.cues, numbers, labels, intros)
     spans += special.find_special(text, lowered, detectors.special, terms)

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 # Entity types whose mere presence makes a request sensitive, whatever the score threshold says:
 # validated structured data (a checksum or a format leaves no doubt) and secrets.
 HARD_ENTITY_TYPES = frozenset(
-    {"CREDIT_CARD", "US_SSN", "US_ITIN", "IBAN", "SECRET", "PRIVATE_KEY", "API_KEY", "PASSWORD"}
-)
+    {"CREDIT_CARD", "US_SSN", "US_ITIN", "NATIONAL_ID", "IBAN", "SECRET", "PRIVATE_KEY",
+     "API_KEY", "PASSWORD"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

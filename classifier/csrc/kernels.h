@@ -140,6 +140,56 @@ static inline int is_number_char(Py_UCS4 c) {
            c == '/' || c == ':';
 }
 
+/* numbers.c and ids.c: a str read a character at a time, with `re`'s look-arounds */
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} Text;
+
+/* the character at i, or 0 past either end: 0 is no digit, word character or separator, so
+ * a look-around at the text's edge sees what `re` sees there (nothing to match) */
+static inline Py_UCS4 char_at(const Text *t, Py_ssize_t i) {
+    return i >= 0 && i < t->n ? PyUnicode_READ(t->kind, t->data, i) : 0;
+}
+
+static inline int is_digit_at(const Text *t, Py_ssize_t i) {
+    return is_digit_char(char_at(t, i));
+}
+
+/* `\w` of a str pattern: str.isalnum() or "_" */
+static inline int is_word_char(Py_UCS4 c) {
+    if (c < 128)
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               c == '_';
+    return Py_UNICODE_ISALNUM(c);
+}
+
+static inline int is_ascii_letter(Py_UCS4 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* digits from i, counting at most `cap` */
+static inline Py_ssize_t digits_from(const Text *t, Py_ssize_t i, Py_ssize_t cap) {
+    Py_ssize_t k = 0;
+    while (k < cap && is_digit_at(t, i + k)) k++;
+    return k;
+}
+
+/* item j of a list of (start, end) runs, clipped to [0, n]: 0, or -1 with an error set */
+static inline int run_at(PyObject *runs, Py_ssize_t j, Py_ssize_t n, Py_ssize_t *start,
+                         Py_ssize_t *end) {
+    PyObject *item = PyList_GET_ITEM(runs, j);
+    if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
+        PyErr_SetString(PyExc_TypeError, "runs must be (start, end) tuples");
+        return -1;
+    }
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
+    if (PyErr_Occurred()) return -1;
+    if (*start < 0) *start = 0;
+    if (*end > n) *end = n;
+    return 0;
+}
+
 /* scan.c: str.isspace and the number characters of every Latin-1 character, one byte each
  * (filled by `latin1_tables`, under the GIL, before first use) */
 extern unsigned char latin1_space[256], latin1_number[256];
@@ -164,5 +214,6 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args);
 PyObject *kernel_phone_starts(PyObject *self, PyObject *args);
 PyObject *kernel_iban_starts(PyObject *self, PyObject *args);
 PyObject *kernel_text_views(PyObject *self, PyObject *args);
+PyObject *kernel_id_starts(PyObject *self, PyObject *args);
 
 #endif

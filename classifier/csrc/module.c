@@ -15,6 +15,8 @@
  * numbers.c  number_shapes          card, SSN and IPv4 candidates in the digit runs, and
  *            phone_starts,          where a phone number or an IBAN can start (numeric)
  *            iban_starts
+ * ids.c      id_starts              where other countries' identity numbers can start
+ *                                   (national_ids)
  * widths.c   text_views             invisible characters dropped, full-width forms, other
  *                                   spaces, dashes and digits as ASCII (widths)
  *
@@ -51,6 +53,8 @@ static PyMethodDef methods[] = {
      "phone_starts(text, start, end) -> int64 positions where a phone number can start, as bytes"},
     {"iban_starts", kernel_iban_starts, METH_VARARGS,
      "iban_starts(text, start, end) -> int64 positions where an IBAN can start, as bytes"},
+    {"id_starts", kernel_id_starts, METH_VARARGS,
+     "id_starts(text, runs) -> int64 positions where a national identity number can start"},
     {"text_views", kernel_text_views, METH_VARARGS,
      "text_views(text) -> None or (plain, detect_view, int64 offsets kept or None)"},
     {"capitalised_words", kernel_capitalised_words, METH_VARARGS,

@@ -17,39 +17,6 @@
 
 enum Shape { IPV4, CARD, SSN_SEPARATED, SSN_BARE };
 
-typedef struct {
-    int kind;
-    const void *data;
-    Py_ssize_t n;
-} Text;
-
-/* the character at i, or 0 past either end: 0 is no digit, word character or separator, so
- * a look-around at the text's edge sees what `re` sees there (nothing to match) */
-static inline Py_UCS4 char_at(const Text *t, Py_ssize_t i) {
-    return i >= 0 && i < t->n ? PyUnicode_READ(t->kind, t->data, i) : 0;
-}
-
-static inline int is_digit_at(const Text *t, Py_ssize_t i) {
-    return is_digit_char(char_at(t, i));
-}
-
-/* `\w` of a str pattern: str.isalnum() or "_" */
-static inline int is_word_char(Py_UCS4 c) {
-    if (c < 128)
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               c == '_';
-    return Py_UNICODE_ISALNUM(c);
-}
-
-static inline int is_ascii_letter(Py_UCS4 c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-
-/* digits from i, counting at most `cap` */
-static inline Py_ssize_t digits_from(const Text *t, Py_ssize_t i, Py_ssize_t cap) {
-    Py_ssize_t k = 0;
-    while (k < cap && is_digit_at(t, i + k)) k++;
-    return k;
-}
-
 /* `(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?!\.?\d|\w)` at i: the match's end, or -1. A group
  * of four or more digits fails whatever `re` backtracks to: a digit follows every shorter
  * one, where the pattern wants a dot (or, for the last group, no digit). */
@@ -165,20 +132,11 @@ PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
     Spans out = {NULL, 0, 0};
     int failed = 0;
     for (Py_ssize_t j = 0; j < PyList_GET_SIZE(runs) && !failed; j++) {
-        PyObject *item = PyList_GET_ITEM(runs, j);
-        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2) {
-            PyMem_Free(out.items);
-            PyErr_SetString(PyExc_TypeError, "number_shapes: runs must be (start, end) tuples");
-            return NULL;
-        }
-        Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 0));
-        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(item, 1));
-        if (PyErr_Occurred()) {
+        Py_ssize_t start, end;
+        if (run_at(runs, j, t.n, &start, &end) < 0) {
             PyMem_Free(out.items);
             return NULL;
         }
-        if (start < 0) start = 0;
-        if (end > t.n) end = t.n;
         Py_ssize_t dots = 0, length = end - start;
         for (Py_ssize_t i = start; i < end; i++) dots += PyUnicode_READ(t.kind, t.data, i) == '.';
         if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, end, IPV4, &out) < 0;

@@ -2,11 +2,11 @@
 
 Hypothesis builds conversations with one piece of PII (a Luhn-valid card number, an SSN, a
 mod-97-valid IBAN, an e-mail address, an AWS access key, a private-key block, an HTTP bearer
-token, a labelled passport number or Medicare identifier, a special category of personal
-data said of the writer or someone close: "I'm gay", "my husband is undocumented", the
-writer's postal code, a birth date, a drug beside a full name: "Refill metformin for Maria
-Lopez.") placed anywhere:
-in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
+token, a labelled passport number or Medicare identifier, another country's identity number
+(DNI, CPF, Chinese resident ID, RRN, NIR, NINO), a special category of personal data said of
+the writer or someone close: "I'm gay", "my husband is undocumented", the writer's postal
+code, a birth date, a drug beside a full name: "Refill metformin for Maria Lopez.") placed
+anywhere: in any message (system prompt, earlier user or assistant turns, a tool result, tool-call
 arguments), as a string or a text part, at any word position. Each is sent with every forced
 model, streamed or not, with the cache cold or primed by the same request, while the local
 double succeeds or fails (500, 429, slow, reset mid-stream, malformed). Thresholds send every
@@ -18,6 +18,7 @@ forced) or an error (local down) — never a frontier answer.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import string
 import tempfile
 import time
@@ -115,6 +116,39 @@ medicare_ids = st.builds(  # no run of four digits in it: no number window finds
                   rf"[0-9AC-HJKMNP-RT-Y][0-9]-?{_MBI_LETTER}{{2}}[0-9]{{2}}", fullmatch=True)
     .filter(lambda mbi: mbi.count("-") != 1),  # dashed in both places or in neither
 )  # fmt: skip
+
+
+@st.composite
+def national_ids(draw: st.DrawFn) -> str:
+    """Another country's identity number, valid in its layout (`classifier.national_ids`)."""
+    kind = draw(st.sampled_from(["dni", "cpf", "cn", "rrn", "nir", "nino"]))
+    digits = draw(st.text("0123456789", min_size=12, max_size=12))
+    if kind == "dni":
+        return f"DNI {digits[:8]}{'TRWAGMYFPDXBNJZSQVHLCKE'[int(digits[:8]) % 23]}"
+    if kind == "cpf":
+        body = [int(c) for c in digits[:9]]
+        if len(set(body)) == 1:
+            body[0] = (body[0] + 1) % 10
+        for n in (9, 10):
+            body.append(sum(d * (n + 1 - i) for i, d in enumerate(body)) * 10 % 11 % 10)
+        cpf = "".join(map(str, body))
+        return f"CPF {cpf[:3]}.{cpf[3:6]}.{cpf[6:9]}-{cpf[9:]}"
+    born = draw(
+        st.dates(min_value=datetime.date(1920, 1, 1), max_value=datetime.date(2019, 12, 31))
+    )
+    if kind == "cn":
+        first = f"110105{born:%Y%m%d}{digits[:3]}"
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        total = sum(int(d) * w for d, w in zip(first, weights, strict=True))
+        return first + "10X98765432"[total % 11]
+    if kind == "rrn":
+        return f"{born:%y%m%d}-{'1' if born.year < 2000 else '3'}{digits[:6]}"
+    if kind == "nir":
+        first = f"{1 + int(digits[0]) % 2}{born:%y%m}75{digits[1:7]}"
+        return f"NIR {first}{97 - int(first) % 97:02d}"
+    return f"NI number JG{digits[:6]}{'ABCD'[int(digits[6]) % 4]}"
+
+
 special_categories = st.sampled_from(
     ["I'm gay and", "my husband is undocumented,", "I was arrested for DUI,",
      "we're Muslim and", "I have a criminal record,"]
@@ -173,6 +207,7 @@ PII = st.one_of(
     bearer_tokens,
     passports,
     medicare_ids,
+    national_ids(),
     special_categories,
     postal_codes,
     birth_dates,
