@@ -115,10 +115,14 @@ def is_ip_address(candidate: str) -> bool:
 def is_public_ip(candidate: str) -> bool:
     """True for a valid address that can point at someone on the internet. Private, loopback,
     link-local, documentation and multicast ranges (127.0.0.1, 10.x, 192.168.x,
-    169.254.169.254, 2001:db8::) name no person and fill every networking question."""
+    169.254.169.254, 2001:db8::) name no person and fill every networking question. An IPv6
+    address must also be written with three groups or more: `::2`, `1::2` and `12::34` are
+    valid addresses, and Python's step slices (`b[::2]`, `a[1::2]`), which fill code."""
     try:
         ip = ipaddress.ip_address(candidate)
     except ValueError:
+        return False
+    if ip.version == 6 and sum(1 for group in candidate.split(":") if group) < 3:
         return False
     return not (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
                 or ip.is_unspecified)  # fmt: skip

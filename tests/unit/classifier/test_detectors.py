@@ -84,6 +84,7 @@ def test_structured_entity_found_with_exact_offsets(
         "call the API at 127.0.0.1:8080 or 192.168.1.20",  # private addresses name no one
         "invoice 563810338423 paid",  # a 12-digit Maestro-shaped run without a card word
         "ping 2001:db8::8a2e:370:7334 please",  # documentation range
+        "print(b[::2]), a[1::2], x[12::34], s[::ff]",  # Python's step slices: no global unicast
         "During the 2000-2001 season",  # "ring" inside "during" is no phone cue
         "the hotel 327 6915 rooms",  # nor is "tel" inside "hotel"
         "a score of 0.995773256 on 9/25/2023",  # a decimal, not a trunk-prefixed number

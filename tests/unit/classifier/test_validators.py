@@ -118,7 +118,9 @@ def test_an_address_that_only_sends_is_not_personal(address: str, personal: bool
     assert validators.is_personal_email(address) is personal
 
 
-@pytest.mark.parametrize("ip", ["133.133.133.133", "1.1.1.1", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "ip", ["133.133.133.133", "1.1.1.1", "2606:4700:4700::1111", "2a00:1450::200e"]
+)
 def test_public_ip_accepts_internet_addresses(ip: str) -> None:
     assert validators.is_public_ip(ip)
 
@@ -126,7 +128,8 @@ def test_public_ip_accepts_internet_addresses(ip: str) -> None:
 @pytest.mark.parametrize(
     "ip",
     ["127.0.0.1", "10.0.0.1", "172.16.0.1", "192.168.0.1", "169.254.169.254", "0.0.0.0",
-     "192.0.2.10", "::1", "fe80::1", "2001:db8::1", "1.2.3.04", "256.256.256.256"],
+     "192.0.2.10", "::1", "fe80::1", "2001:db8::1", "1.2.3.04", "256.256.256.256",
+     "::2", "1::2", "12::34", "::ff"],  # fewer than three groups: Python's step slices
 )  # fmt: skip
 def test_public_ip_rejects_private_loopback_documentation_and_invalid(ip: str) -> None:
     assert not validators.is_public_ip(ip)
