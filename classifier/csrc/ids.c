@@ -29,28 +29,22 @@ static int letter_led(const Text *t, Py_ssize_t p, Py_ssize_t start) {
     return is_upper(c) && is_upper(next) && char_at(t, p + 2) == ' ';
 }
 
+/* The starts in and before one run (`id_starts`). */
+static int starts_at_run(const Text *t, Py_ssize_t start, Py_ssize_t end, Spans *out) {
+    for (Py_ssize_t p = start - 3; p < start; p++)
+        if (p >= 0 && letter_led(t, p, start) && spans_push(out, p) < 0) return -1;
+    for (Py_ssize_t p = start; p < end; p++)
+        if (is_digit_at(t, p) && digit_led(t, p) && spans_push(out, p) < 0) return -1;
+    return 0;
+}
+
 /* id_starts(text, runs) -> int64 positions as bytes: a superset of the match starts of
  * `national_ids`' pattern, given the digit runs of the text (`numeric.number_runs`, in
- * order; every layout holds six digits or more, so its digits lie in a run). The layouts that
- * open with letters (an NIE's X, Y or Z; a NINO's two capitals) begin one to three characters
- * before a run (`letter_led`); the others at a digit of a run (`digit_led`). A table of numbers holds hundreds
- * of digits and few such starts. Positions may repeat and are in order within a run. */
+ * order; every layout holds six digits or more, so its digits lie in a run). The layouts
+ * that open with letters (an NIE's X, Y or Z; a NINO's two capitals) begin one to three
+ * characters before a run (`letter_led`); the others at a digit of a run (`digit_led`). A
+ * table of numbers holds hundreds of digits and few such starts. Positions may repeat and
+ * are in order within a run. */
 PyObject *kernel_id_starts(PyObject *self, PyObject *args) {
-    PyObject *text, *runs;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &runs)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
-    Spans out = {NULL, 0, 0};
-    int failed = 0;
-    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(runs) && !failed; j++) {
-        Py_ssize_t start, end;
-        if (run_at(runs, j, t.n, &start, &end) < 0) {
-            PyMem_Free(out.items);
-            return NULL;
-        }
-        for (Py_ssize_t p = start - 3; p < start && !failed; p++)
-            if (p >= 0 && letter_led(&t, p, start)) failed = spans_push(&out, p) < 0;
-        for (Py_ssize_t p = start; p < end && !failed; p++)
-            if (is_digit_at(&t, p) && digit_led(&t, p)) failed = spans_push(&out, p) < 0;
-    }
-    return spans_finish(&out, failed);
+    return over_runs(args, starts_at_run);
 }

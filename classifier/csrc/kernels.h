@@ -190,6 +190,27 @@ static inline int run_at(PyObject *runs, Py_ssize_t j, Py_ssize_t n, Py_ssize_t 
     return 0;
 }
 
+/* A kernel `name(text, runs)` over a list of (start, end) runs: `per_run` appends to `out`
+ * what it finds in each run (0, or -1 on a memory error); the result is `out` as bytes. */
+typedef int (*PerRun)(const Text *t, Py_ssize_t start, Py_ssize_t end, Spans *out);
+
+static inline PyObject *over_runs(PyObject *args, PerRun per_run) {
+    PyObject *text, *runs;
+    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &runs)) return NULL;
+    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
+    Spans out = {NULL, 0, 0};
+    int failed = 0;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(runs) && !failed; j++) {
+        Py_ssize_t start, end;
+        if (run_at(runs, j, t.n, &start, &end) < 0) {
+            PyMem_Free(out.items);
+            return NULL;
+        }
+        failed = per_run(&t, start, end, &out) < 0;
+    }
+    return spans_finish(&out, failed);
+}
+
 /* scan.c: str.isspace and the number characters of every Latin-1 character, one byte each
  * (filled by `latin1_tables`, under the GIL, before first use) */
 extern unsigned char latin1_space[256], latin1_number[256];

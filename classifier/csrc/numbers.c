@@ -3,9 +3,10 @@
  * number_shapes: the candidates of the card, SSN and IPv4 patterns, read off each run of
  * digits and separators. A card (12-19 digits, single spaces or dashes between, or four
  * dotted groups of four), an SSN (3-2-4 digits) and an IPv4 address (four dotted groups) are
- * made of digits, spaces, dashes and dots only, so each lies inside one maximal run of number characters (digit_runs' runs;
- * a match starts at a digit). Inside a run each pattern has at most one way to match at a
- * position, so `re`'s backtracking reduces to the few choices written out below.
+ * made of digits, spaces, dashes and dots only, so each lies inside one maximal run of number
+ * characters (digit_runs' runs; a match starts at a digit). Inside a run each pattern has at
+ * most one way to match at a position, so `re`'s backtracking reduces to the few choices
+ * written out below.
  *
  * phone_starts, iban_starts: the positions where the phone and IBAN patterns can begin a
  * match (`numeric._matches_at` tries them there, in order, as `finditer` would).
@@ -125,26 +126,17 @@ static int shapes_in_run(const Text *t, Py_ssize_t start, Py_ssize_t end, enum S
  * then its card candidates, then its SSN candidates (shape SSN_SEPARATED or SSN_BARE), each
  * in text order. Runs too short for a shape (7, 12 and 9 characters) are not searched for
  * it. Only the runs are read, not the text between them. */
+static int shapes_at_run(const Text *t, Py_ssize_t start, Py_ssize_t end, Spans *out) {
+    Py_ssize_t dots = 0, length = end - start;
+    for (Py_ssize_t i = start; i < end; i++) dots += PyUnicode_READ(t->kind, t->data, i) == '.';
+    if (length >= 7 && dots >= 3 && shapes_in_run(t, start, end, IPV4, out) < 0) return -1;
+    if (length >= 12 && shapes_in_run(t, start, end, CARD, out) < 0) return -1;
+    if (length >= 9 && shapes_in_run(t, start, end, SSN_SEPARATED, out) < 0) return -1;
+    return 0;
+}
+
 PyObject *kernel_number_shapes(PyObject *self, PyObject *args) {
-    PyObject *text, *runs;
-    if (!PyArg_ParseTuple(args, "UO!", &text, &PyList_Type, &runs)) return NULL;
-    Text t = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text)};
-    Spans out = {NULL, 0, 0};
-    int failed = 0;
-    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(runs) && !failed; j++) {
-        Py_ssize_t start, end;
-        if (run_at(runs, j, t.n, &start, &end) < 0) {
-            PyMem_Free(out.items);
-            return NULL;
-        }
-        Py_ssize_t dots = 0, length = end - start;
-        for (Py_ssize_t i = start; i < end; i++) dots += PyUnicode_READ(t.kind, t.data, i) == '.';
-        if (length >= 7 && dots >= 3) failed = shapes_in_run(&t, start, end, IPV4, &out) < 0;
-        if (length >= 12 && !failed) failed = shapes_in_run(&t, start, end, CARD, &out) < 0;
-        if (length >= 9 && !failed)
-            failed = shapes_in_run(&t, start, end, SSN_SEPARATED, &out) < 0;
-    }
-    return spans_finish(&out, failed);
+    return over_runs(args, shapes_at_run);
 }
 
 /* the (text, start, end) arguments of the *_starts kernels: the text, and the range clipped
