@@ -2,10 +2,11 @@
 
 Most prompts hold no key at all, so the scan first asks, in one C pass each, which literals
 occur where: the token rules' needles ("AKIA", "ghp", "eyJ", ...) in the whitespace-free
-runs of 16+ characters that such keys sit in (`needle_runs`), and the keyword rules' keywords
-("pass", "key", "@", ...) in the lower-cased text. A rule whose literals are all absent
-costs nothing more; the others run their regexes only inside the runs that hold a needle,
-or in windows around their keywords. `SecretIndex` holds those literals, built once per `Detectors`.
+runs that such keys sit in (16 characters or more for most rules; `needle_runs`), and the
+keyword rules' keywords ("pass", "key", "@", ...) in the lower-cased text. A rule whose
+literals are all absent costs nothing more; the others run their regexes only inside the runs
+that hold a needle and are long enough for the rule, or in windows around their keywords.
+`SecretIndex` holds those literals, built once per `Detectors`.
 """
 
 from __future__ import annotations
